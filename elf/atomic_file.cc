@@ -1,0 +1,123 @@
+#include "elf/atomic_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+namespace elfhash {
+namespace {
+
+Error sys_error(const std::string& path, const char* what) {
+  return make_error(path, kNoOffset, std::string(what) + ": " + std::strerror(errno));
+}
+
+}  // namespace
+
+Result<AtomicFile> AtomicFile::create(const std::string& path, uint32_t mode) {
+  AtomicFile f;
+  f.path_ = path;
+  auto slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
+  std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+  std::string tmpl = (slash == std::string::npos ? "" : dir) + "." + base + ".elfhash-XXXXXX";
+  std::vector<char> buf(tmpl.begin(), tmpl.end());
+  buf.push_back('\0');
+  f.fd_ = mkostemp(buf.data(), O_CLOEXEC);
+  if (f.fd_ < 0) return sys_error(path, "cannot create temporary output file");
+  f.tmp_ = buf.data();
+  if (fchmod(f.fd_, mode & 07777) != 0) return sys_error(path, "fchmod");
+  return f;
+}
+
+AtomicFile::AtomicFile(AtomicFile&& o) noexcept
+    : path_(std::move(o.path_)), tmp_(std::move(o.tmp_)), fd_(o.fd_), end_(o.end_), committed_(o.committed_) {
+  o.fd_ = -1;
+  o.tmp_.clear();
+  o.committed_ = true;
+}
+
+AtomicFile::~AtomicFile() {
+  if (fd_ >= 0) ::close(fd_);
+  if (!committed_ && !tmp_.empty()) ::unlink(tmp_.c_str());
+}
+
+Status AtomicFile::write_at(uint64_t offset, std::span<const uint8_t> data) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = pwrite(fd_, data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return sys_error(path_, "write");
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (offset + data.size() > end_) end_ = offset + data.size();
+  return ok_status();
+}
+
+Status AtomicFile::append(std::span<const uint8_t> data) { return write_at(end_, data); }
+
+Status AtomicFile::copy_from(int in_fd, uint64_t in_off, uint64_t out_off, uint64_t size) {
+  loff_t ioff = static_cast<loff_t>(in_off), ooff = static_cast<loff_t>(out_off);
+  uint64_t left = size;
+  while (left > 0) {
+    ssize_t n = copy_file_range(in_fd, &ioff, fd_, &ooff, left, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // unsupported here (EXDEV, ENOSYS, ...): fall back below
+    left -= static_cast<uint64_t>(n);
+  }
+  std::vector<uint8_t> buf;
+  while (left > 0) {
+    buf.resize(std::min<uint64_t>(left, 1 << 20));
+    ssize_t n = pread(in_fd, buf.data(), buf.size(), ioff);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return sys_error(path_, "read while copying");
+    EH_TRY(write_at(static_cast<uint64_t>(ooff), {buf.data(), static_cast<size_t>(n)}));
+    ioff += n;
+    ooff += n;
+    left -= static_cast<uint64_t>(n);
+  }
+  if (out_off + size > end_) end_ = out_off + size;
+  return ok_status();
+}
+
+Status AtomicFile::truncate(uint64_t size) {
+  if (ftruncate(fd_, static_cast<off_t>(size)) != 0) return sys_error(path_, "ftruncate");
+  end_ = size;
+  return ok_status();
+}
+
+Status AtomicFile::commit() {
+  if (::close(fd_) != 0) {
+    fd_ = -1;
+    return sys_error(path_, "close");
+  }
+  fd_ = -1;
+  if (::rename(tmp_.c_str(), path_.c_str()) != 0) return sys_error(path_, "rename");
+  committed_ = true;
+  return ok_status();
+}
+
+Status write_file_atomic(const std::string& path, std::span<const uint8_t> data, uint32_t mode) {
+  EH_ASSIGN(auto f, AtomicFile::create(path, mode));
+  EH_TRY(f.append(data));
+  return f.commit();
+}
+
+Result<std::string> read_small_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error(path, kNoOffset, std::strerror(errno));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) return make_error(path, kNoOffset, "read error");
+  return ss.str();
+}
+
+}  // namespace elfhash

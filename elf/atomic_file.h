@@ -1,0 +1,44 @@
+// Output files are written to a temporary file in the target directory and renamed over the target
+// only on success, so a failure never leaves a partial or missing output, and in-place edits are atomic.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "elf/error.h"
+
+namespace elfhash {
+
+class AtomicFile {
+ public:
+  // Creates a temp file next to `path`. `mode` is applied exactly (independent of the umask).
+  static Result<AtomicFile> create(const std::string& path, uint32_t mode = 0644);
+  AtomicFile(AtomicFile&& o) noexcept;
+  AtomicFile& operator=(AtomicFile&&) = delete;
+  ~AtomicFile();  // removes the temp file unless commit() succeeded
+
+  int fd() const { return fd_; }
+  const std::string& path() const { return path_; }
+  Status write_at(uint64_t offset, std::span<const uint8_t> data);
+  Status append(std::span<const uint8_t> data);
+  // Copies `size` bytes from `in_fd` at `in_off` to the output at `out_off` (copy_file_range, with a
+  // pread/pwrite fallback), without pulling the data through user space when the kernel can avoid it.
+  Status copy_from(int in_fd, uint64_t in_off, uint64_t out_off, uint64_t size);
+  Status truncate(uint64_t size);
+  Status commit();  // close + rename over the target
+
+ private:
+  AtomicFile() = default;
+  std::string path_, tmp_;
+  int fd_ = -1;
+  uint64_t end_ = 0;
+  bool committed_ = false;
+};
+
+// Writes `data` to `path` atomically.
+Status write_file_atomic(const std::string& path, std::span<const uint8_t> data, uint32_t mode = 0644);
+// Reads a whole (small) file.
+Result<std::string> read_small_file(const std::string& path);
+
+}  // namespace elfhash

@@ -1,0 +1,318 @@
+#include "elf/reader.h"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "elf/bytes.h"
+
+namespace elfhash::elf {
+namespace {
+
+constexpr uint32_t kPnXnum = 0xffff;  // e_phnum escape: real count in section 0's sh_info
+
+}  // namespace
+
+SectionHeader decode_shdr(const uint8_t* p, Class c, Endian e) {
+  SectionHeader s;
+  s.name = load<uint32_t>(p, e);
+  s.type = load<uint32_t>(p + 4, e);
+  if (c == Class::k64) {
+    s.flags = load<uint64_t>(p + 8, e);
+    s.addr = load<uint64_t>(p + 16, e);
+    s.offset = load<uint64_t>(p + 24, e);
+    s.size = load<uint64_t>(p + 32, e);
+    s.link = load<uint32_t>(p + 40, e);
+    s.info = load<uint32_t>(p + 44, e);
+    s.addralign = load<uint64_t>(p + 48, e);
+    s.entsize = load<uint64_t>(p + 56, e);
+  } else {
+    s.flags = load<uint32_t>(p + 8, e);
+    s.addr = load<uint32_t>(p + 12, e);
+    s.offset = load<uint32_t>(p + 16, e);
+    s.size = load<uint32_t>(p + 20, e);
+    s.link = load<uint32_t>(p + 24, e);
+    s.info = load<uint32_t>(p + 28, e);
+    s.addralign = load<uint32_t>(p + 32, e);
+    s.entsize = load<uint32_t>(p + 36, e);
+  }
+  return s;
+}
+
+ProgramHeader decode_phdr(const uint8_t* p, Class c, Endian e) {
+  ProgramHeader ph;
+  ph.type = load<uint32_t>(p, e);
+  if (c == Class::k64) {
+    ph.flags = load<uint32_t>(p + 4, e);
+    ph.offset = load<uint64_t>(p + 8, e);
+    ph.vaddr = load<uint64_t>(p + 16, e);
+    ph.paddr = load<uint64_t>(p + 24, e);
+    ph.filesz = load<uint64_t>(p + 32, e);
+    ph.memsz = load<uint64_t>(p + 40, e);
+    ph.align = load<uint64_t>(p + 48, e);
+  } else {
+    ph.offset = load<uint32_t>(p + 4, e);
+    ph.vaddr = load<uint32_t>(p + 8, e);
+    ph.paddr = load<uint32_t>(p + 12, e);
+    ph.filesz = load<uint32_t>(p + 16, e);
+    ph.memsz = load<uint32_t>(p + 20, e);
+    ph.flags = load<uint32_t>(p + 24, e);
+    ph.align = load<uint32_t>(p + 28, e);
+  }
+  return ph;
+}
+
+Result<ElfFile> ElfFile::open(const std::string& path) {
+  EH_ASSIGN(auto f, MappedFile::open(path));
+  return parse(std::move(f));
+}
+
+Result<ElfFile> ElfFile::parse(std::shared_ptr<MappedFile> file) {
+  ElfFile elf;
+  elf.file_ = std::move(file);
+  EH_TRY(elf.parse_header());
+  EH_TRY(elf.parse_sections());
+  EH_TRY(elf.parse_names());
+  EH_TRY(elf.parse_segments());
+  return elf;
+}
+
+Status ElfFile::parse_header() {
+  auto b = bytes();
+  if (b.size() < 16 || std::memcmp(b.data(), kMagic, 4) != 0) return err(0, "not an ELF file (bad magic)");
+  std::memcpy(hdr_.ident, b.data(), 16);
+  if (hdr_.ident[4] != 1 && hdr_.ident[4] != 2)
+    return err(4, fmt::format("unsupported ELF class {}", hdr_.ident[4]));
+  if (hdr_.ident[5] != 1 && hdr_.ident[5] != 2)
+    return err(5, fmt::format("unsupported ELF data encoding {}", hdr_.ident[5]));
+  if (hdr_.ident[6] != 1) return err(6, fmt::format("unsupported ELF version {}", hdr_.ident[6]));
+  if (b.size() < ehdr_size()) return err(0, "file too small for the ELF header");
+  const uint8_t* p = b.data();
+  Endian e = endian();
+  hdr_.type = load<uint16_t>(p + 16, e);
+  hdr_.machine = load<uint16_t>(p + 18, e);
+  hdr_.version = load<uint32_t>(p + 20, e);
+  size_t o = 24;
+  if (is64()) {
+    hdr_.entry = load<uint64_t>(p + 24, e);
+    hdr_.phoff = load<uint64_t>(p + 32, e);
+    hdr_.shoff = load<uint64_t>(p + 40, e);
+    o = 48;
+  } else {
+    hdr_.entry = load<uint32_t>(p + 24, e);
+    hdr_.phoff = load<uint32_t>(p + 28, e);
+    hdr_.shoff = load<uint32_t>(p + 32, e);
+    o = 36;
+  }
+  hdr_.flags = load<uint32_t>(p + o, e);
+  hdr_.ehsize = load<uint16_t>(p + o + 4, e);
+  hdr_.phentsize = load<uint16_t>(p + o + 6, e);
+  hdr_.phnum = load<uint16_t>(p + o + 8, e);
+  hdr_.shentsize = load<uint16_t>(p + o + 10, e);
+  hdr_.shnum = load<uint16_t>(p + o + 12, e);
+  hdr_.shstrndx = load<uint16_t>(p + o + 14, e);
+  return ok_status();
+}
+
+Status ElfFile::parse_sections() {
+  const uint64_t fsize = bytes().size();
+  const uint64_t shnum_field_off = is64() ? 60 : 48;
+  if (hdr_.shoff == 0) {
+    if (hdr_.shnum != 0) return err(shnum_field_off, "e_shnum is non-zero but e_shoff is 0");
+    hdr_.shstrndx = 0;
+    return ok_status();
+  }
+  if (hdr_.shentsize != shdr_size())
+    return err(shnum_field_off - 2, fmt::format("e_shentsize {} is not {}", hdr_.shentsize, shdr_size()));
+  if (!in_bounds(hdr_.shoff, shdr_size(), fsize))
+    return err(is64() ? 40 : 32, fmt::format("section header table at {:#x} is past end of file", hdr_.shoff));
+  // Extended numbering (gABI): section 0 carries the real counts when the header fields overflow.
+  SectionHeader sh0 = decode_shdr(bytes().data() + hdr_.shoff, cls(), endian());
+  uint64_t shnum = hdr_.shnum == 0 ? sh0.size : hdr_.shnum;
+  if (hdr_.shstrndx == SHN_XINDEX) hdr_.shstrndx = sh0.link;
+  if (hdr_.phnum == kPnXnum) hdr_.phnum = sh0.info;
+  if (shnum == 0) return err(hdr_.shoff, "section header table is empty");
+  if (shnum > (fsize - hdr_.shoff) / shdr_size())
+    return err(hdr_.shoff, fmt::format("section header table ({} entries) extends past end of file", shnum));
+  hdr_.shnum = static_cast<uint32_t>(shnum);
+  shdrs_.reserve(shnum);
+  for (uint32_t i = 0; i < shnum; ++i) {
+    SectionHeader s = decode_shdr(bytes().data() + shdr_offset(i), cls(), endian());
+    if (i > 0 && s.type != SHT_NOBITS && s.type != SHT_NULL && !in_bounds(s.offset, s.size, fsize))
+      return err(shdr_offset(i), fmt::format("section {} contents [{:#x}, +{:#x}) extend past end of file",
+                                             i, s.offset, s.size));
+    shdrs_.push_back(s);
+  }
+  if (hdr_.shstrndx >= shnum)
+    return err(is64() ? 62 : 50, fmt::format("e_shstrndx {} is out of range ({} sections)", hdr_.shstrndx, shnum));
+  return ok_status();
+}
+
+Status ElfFile::parse_names() {
+  names_.assign(shdrs_.size(), std::string_view());
+  if (shdrs_.empty() || hdr_.shstrndx == 0) return ok_status();
+  const SectionHeader& st = shdrs_[hdr_.shstrndx];
+  if (st.type == SHT_NOBITS) return err(shdr_offset(hdr_.shstrndx), "section name table has no contents");
+  auto tab = section_data(hdr_.shstrndx);
+  for (uint32_t i = 0; i < shdrs_.size(); ++i) {
+    uint32_t off = shdrs_[i].name;
+    if (i == 0 && off == 0) continue;
+    if (off >= tab.size())
+      return err(shdr_offset(i), fmt::format("section {} name offset {:#x} is past the name table", i, off));
+    const void* nul = std::memchr(tab.data() + off, 0, tab.size() - off);
+    if (!nul) return err(st.offset + off, fmt::format("section {} name is not NUL-terminated", i));
+    names_[i] = std::string_view(reinterpret_cast<const char*>(tab.data() + off),
+                                 static_cast<const uint8_t*>(nul) - (tab.data() + off));
+  }
+  return ok_status();
+}
+
+Status ElfFile::parse_segments() {
+  if (hdr_.phnum == 0) return ok_status();
+  const uint64_t fsize = bytes().size();
+  if (hdr_.phentsize != phdr_size())
+    return err(is64() ? 54 : 42, fmt::format("e_phentsize {} is not {}", hdr_.phentsize, phdr_size()));
+  if (!in_bounds(hdr_.phoff, uint64_t{hdr_.phnum} * phdr_size(), fsize))
+    return err(is64() ? 32 : 28, fmt::format("program header table at {:#x} extends past end of file", hdr_.phoff));
+  phdrs_.reserve(hdr_.phnum);
+  for (uint32_t i = 0; i < hdr_.phnum; ++i) {
+    uint64_t at = hdr_.phoff + uint64_t{i} * phdr_size();
+    ProgramHeader ph = decode_phdr(bytes().data() + at, cls(), endian());
+    if (ph.type != PT_NULL && !in_bounds(ph.offset, ph.filesz, fsize))
+      return err(at, fmt::format("segment {} [{:#x}, +{:#x}) extends past end of file", i, ph.offset, ph.filesz));
+    phdrs_.push_back(ph);
+  }
+  return ok_status();
+}
+
+std::span<const uint8_t> ElfFile::section_data(uint32_t index) const {
+  const SectionHeader& s = shdrs_.at(index);
+  if (index == 0 || s.type == SHT_NOBITS || s.type == SHT_NULL) return {};
+  return bytes().subspan(s.offset, s.size);
+}
+
+std::optional<uint32_t> ElfFile::find_section(std::string_view name) const {
+  for (uint32_t i = 1; i < shdrs_.size(); ++i)
+    if (names_[i] == name) return i;
+  return std::nullopt;
+}
+
+std::optional<uint32_t> ElfFile::symtab_index() const {
+  for (uint32_t i = 1; i < shdrs_.size(); ++i)
+    if (shdrs_[i].type == SHT_SYMTAB) return i;
+  return std::nullopt;
+}
+
+std::optional<uint32_t> ElfFile::shndx_index_for(uint32_t symtab) const {
+  for (uint32_t i = 1; i < shdrs_.size(); ++i)
+    if (shdrs_[i].type == SHT_SYMTAB_SHNDX && shdrs_[i].link == symtab) return i;
+  return std::nullopt;
+}
+
+Result<std::string_view> ElfFile::string_at(uint32_t strtab_index, uint32_t offset) const {
+  if (strtab_index == 0 || strtab_index >= shdrs_.size())
+    return err(kNoOffset, fmt::format("string table index {} is out of range", strtab_index));
+  const SectionHeader& st = shdrs_[strtab_index];
+  if (st.type != SHT_STRTAB)
+    return err(shdr_offset(strtab_index), fmt::format("section {} is not a string table", strtab_index));
+  auto tab = section_data(strtab_index);
+  if (offset >= tab.size()) {
+    if (offset == 0) return std::string_view();  // empty table: name 0 is ""
+    return err(st.offset, fmt::format("string offset {:#x} is past the end of section {}", offset, strtab_index));
+  }
+  const void* nul = std::memchr(tab.data() + offset, 0, tab.size() - offset);
+  if (!nul) return err(st.offset + offset, "string is not NUL-terminated");
+  return std::string_view(reinterpret_cast<const char*>(tab.data() + offset),
+                          static_cast<const uint8_t*>(nul) - (tab.data() + offset));
+}
+
+Result<std::vector<Symbol>> ElfFile::symbols(uint32_t idx) const {
+  if (idx == 0 || idx >= shdrs_.size()) return err(kNoOffset, fmt::format("symbol table index {} out of range", idx));
+  const SectionHeader& s = shdrs_[idx];
+  if (s.type != SHT_SYMTAB && s.type != SHT_DYNSYM)
+    return err(shdr_offset(idx), fmt::format("section {} is not a symbol table", idx));
+  if (s.entsize != sym_size())
+    return err(shdr_offset(idx), fmt::format("symbol table entry size {} is not {}", s.entsize, sym_size()));
+  if (s.size % sym_size() != 0)
+    return err(shdr_offset(idx), fmt::format("symbol table size {:#x} is not a multiple of {}", s.size, sym_size()));
+  if (s.link == 0 || s.link >= shdrs_.size() || shdrs_[s.link].type != SHT_STRTAB)
+    return err(shdr_offset(idx), fmt::format("symbol table sh_link {} is not a string table", s.link));
+  size_t n = s.size / sym_size();
+  std::span<const uint8_t> shndx;
+  if (auto x = shndx_index_for(idx)) {
+    shndx = section_data(*x);
+    if (shndx.size() < n * 4)
+      return err(shdr_offset(*x), fmt::format("SHT_SYMTAB_SHNDX has {} entries for {} symbols", shndx.size() / 4, n));
+  }
+  auto data = section_data(idx);
+  const uint64_t strsize = shdrs_[s.link].size;
+  std::vector<Symbol> out(n);
+  Endian e = endian();
+  for (size_t i = 0; i < n; ++i) {
+    const uint8_t* p = data.data() + i * sym_size();
+    Symbol& y = out[i];
+    y.name = load<uint32_t>(p, e);
+    uint16_t raw_shndx;
+    if (is64()) {
+      y.info = p[4];
+      y.other = p[5];
+      raw_shndx = load<uint16_t>(p + 6, e);
+      y.value = load<uint64_t>(p + 8, e);
+      y.size = load<uint64_t>(p + 16, e);
+    } else {
+      y.value = load<uint32_t>(p + 4, e);
+      y.size = load<uint32_t>(p + 8, e);
+      y.info = p[12];
+      y.other = p[13];
+      raw_shndx = load<uint16_t>(p + 14, e);
+    }
+    if (y.name != 0 && y.name >= strsize)
+      return err(s.offset + i * sym_size(), fmt::format("symbol {} name offset {:#x} is past the string table", i, y.name));
+    y.shndx = raw_shndx;
+    if (raw_shndx == SHN_XINDEX) {
+      if (shndx.empty())
+        return err(s.offset + i * sym_size(), fmt::format("symbol {} uses SHN_XINDEX but there is no SHT_SYMTAB_SHNDX", i));
+      y.shndx = load<uint32_t>(shndx.data() + i * 4, e);
+    }
+    if (y.shndx != 0 && y.shndx < SHN_LORESERVE && y.shndx >= shdrs_.size() && raw_shndx != SHN_XINDEX)
+      return err(s.offset + i * sym_size(), fmt::format("symbol {} section index {} is out of range", i, y.shndx));
+    if (raw_shndx == SHN_XINDEX && y.shndx >= shdrs_.size())
+      return err(s.offset + i * sym_size(), fmt::format("symbol {} extended section index {} is out of range", i, y.shndx));
+  }
+  return out;
+}
+
+Result<std::vector<Relocation>> ElfFile::relocations(uint32_t idx) const {
+  if (idx == 0 || idx >= shdrs_.size()) return err(kNoOffset, fmt::format("relocation section {} out of range", idx));
+  const SectionHeader& s = shdrs_[idx];
+  bool rela = s.type == SHT_RELA;
+  if (!rela && s.type != SHT_REL) return err(shdr_offset(idx), fmt::format("section {} is not a relocation section", idx));
+  size_t es = rel_size(rela);
+  if (s.entsize != es) return err(shdr_offset(idx), fmt::format("relocation entry size {} is not {}", s.entsize, es));
+  if (s.size % es != 0) return err(shdr_offset(idx), fmt::format("relocation section size {:#x} is not a multiple of {}", s.size, es));
+  auto data = section_data(idx);
+  size_t n = s.size / es;
+  std::vector<Relocation> out(n);
+  Endian e = endian();
+  for (size_t i = 0; i < n; ++i) {
+    const uint8_t* p = data.data() + i * es;
+    Relocation& r = out[i];
+    if (is64()) {
+      r.offset = load<uint64_t>(p, e);
+      uint64_t info = load<uint64_t>(p + 8, e);
+      r.sym = static_cast<uint32_t>(info >> 32);
+      r.type = static_cast<uint32_t>(info);
+      if (rela) r.addend = static_cast<int64_t>(load<uint64_t>(p + 16, e));
+    } else {
+      r.offset = load<uint32_t>(p, e);
+      uint32_t info = load<uint32_t>(p + 4, e);
+      r.sym = info >> 8;
+      r.type = info & 0xff;
+      if (rela) r.addend = static_cast<int32_t>(load<uint32_t>(p + 8, e));
+    }
+  }
+  return out;
+}
+
+}  // namespace elfhash::elf

@@ -1,0 +1,23 @@
+// One entry point per subcommand, each in its own cmd_<name>.cc. argv[0] is the subcommand name.
+// Exit codes (all commands): 0 success; 1 a negative answer (verify failed, diff found differences);
+// 2 usage error or bad input (message on stderr, no output file written).
+#pragma once
+
+namespace elfhash::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitNegative = 1;
+inline constexpr int kExitError = 2;
+
+int cmd_objcopy(int argc, char** argv);
+int cmd_strip(int argc, char** argv);
+int cmd_modules_merkle_tree(int argc, char** argv);
+int cmd_tree(int argc, char** argv);
+int cmd_patch(int argc, char** argv);
+int cmd_sign(int argc, char** argv);
+int cmd_verify(int argc, char** argv);
+int cmd_inspect(int argc, char** argv);
+int cmd_diff(int argc, char** argv);
+int cmd_seal(int argc, char** argv);
+
+}  // namespace elfhash::cli

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs every Debian package elfhash's build, tests and benchmarks need.
+# Idempotent: does nothing (no apt-get update) when everything is already present.
+set -euo pipefail
+PKGS=(
+  bazel-bootstrap bazel-platforms bazel-skylib bazel-rules-java
+  g++ libssl-dev libfmt-dev libgtest-dev libgmock-dev liblief-dev
+  binutils llvm elfutils clang-14 libclang-rt-14-dev
+  qemu-system-x86 busybox-static kmod cpio xz-utils zstd
+  openssl hyperfine time
+)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}" >&2
+  SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
