@@ -12,6 +12,42 @@ namespace {
 
 constexpr uint32_t kPnXnum = 0xffff;  // e_phnum escape: real count in section 0's sh_info
 
+struct StringFailure {
+  size_t which;     // index into the offsets
+  bool past_end;    // offset >= table size (else: no NUL after it)
+};
+
+// Resolves every offset in `offs` to the NUL-terminated string there, in O(table + n log n): offsets
+// are visited from the highest down and each byte of the table is scanned at most once, so a hostile
+// table whose strings overlap (or that lacks NULs) cannot make this quadratic. Offset 0 of an empty
+// table is "" (a file with no names).
+std::optional<StringFailure> resolve_strings(std::span<const uint8_t> tab, const std::vector<uint32_t>& offs,
+                                             std::vector<std::string_view>& out) {
+  out.assign(offs.size(), std::string_view());
+  std::vector<uint32_t> order(offs.size());
+  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    return offs[a] != offs[b] ? offs[a] > offs[b] : a < b;
+  });
+  uint64_t scanned_from = tab.size();  // first NUL at or after scanned_from is `nul`
+  uint64_t nul = tab.size();           // tab.size() = none
+  for (uint32_t i : order) {
+    uint64_t off = offs[i];
+    if (off >= tab.size()) {
+      if (off == 0) continue;  // empty table, name ""
+      return StringFailure{i, true};
+    }
+    if (off < scanned_from) {
+      const void* p = std::memchr(tab.data() + off, 0, scanned_from - off);
+      if (p) nul = static_cast<const uint8_t*>(p) - tab.data();
+      scanned_from = off;
+    }
+    if (nul == tab.size()) return StringFailure{i, false};
+    out[i] = std::string_view(reinterpret_cast<const char*>(tab.data() + off), nul - off);
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 SectionHeader decode_shdr(const uint8_t* p, Class c, Endian e) {
@@ -74,7 +110,9 @@ Result<ElfFile> ElfFile::parse(std::shared_ptr<MappedFile> file) {
   EH_TRY(elf.parse_header());
   EH_TRY(elf.parse_sections());
   EH_TRY(elf.parse_names());
+  elf.index_sections();
   EH_TRY(elf.parse_segments());
+  EH_TRY(elf.check_overlaps());
   return elf;
 }
 
@@ -155,17 +193,25 @@ Status ElfFile::parse_names() {
   const SectionHeader& st = shdrs_[hdr_.shstrndx];
   if (st.type == SHT_NOBITS) return err(shdr_offset(hdr_.shstrndx), "section name table has no contents");
   auto tab = section_data(hdr_.shstrndx);
-  for (uint32_t i = 0; i < shdrs_.size(); ++i) {
-    uint32_t off = shdrs_[i].name;
-    if (i == 0 && off == 0) continue;
-    if (off >= tab.size())
-      return err(shdr_offset(i), fmt::format("section {} name offset {:#x} is past the name table", i, off));
-    const void* nul = std::memchr(tab.data() + off, 0, tab.size() - off);
-    if (!nul) return err(st.offset + off, fmt::format("section {} name is not NUL-terminated", i));
-    names_[i] = std::string_view(reinterpret_cast<const char*>(tab.data() + off),
-                                 static_cast<const uint8_t*>(nul) - (tab.data() + off));
+  std::vector<uint32_t> offs(shdrs_.size());
+  for (uint32_t i = 0; i < shdrs_.size(); ++i) offs[i] = shdrs_[i].name;
+  if (auto f = resolve_strings(tab, offs, names_)) {
+    uint32_t i = static_cast<uint32_t>(f->which);
+    if (f->past_end)
+      return err(shdr_offset(i), fmt::format("section {} name offset {:#x} is past the name table", i, offs[i]));
+    return err(st.offset + offs[i], fmt::format("section {} name is not NUL-terminated", i));
   }
   return ok_status();
+}
+
+// O(1) lookups for symtab_index()/shndx_index_for(), which run once per symbol table.
+void ElfFile::index_sections() {
+  shndx_of_.assign(shdrs_.size(), 0);
+  for (size_t i = shdrs_.size(); i-- > 1;) {  // downwards, so the first one wins
+    const SectionHeader& s = shdrs_[i];
+    if (s.type == SHT_SYMTAB) symtab_ = static_cast<uint32_t>(i);
+    if (s.type == SHT_SYMTAB_SHNDX && s.link < shdrs_.size()) shndx_of_[s.link] = static_cast<uint32_t>(i);
+  }
 }
 
 Status ElfFile::parse_segments() {
@@ -186,6 +232,46 @@ Status ElfFile::parse_segments() {
   return ok_status();
 }
 
+// No two of {ELF header, section header table, program header table, section contents} may share a
+// byte. Overlaps never occur in files made by as/ld, and a writer that relocates one section would
+// silently corrupt the other. Sort-and-sweep: O(n log n) in the section count.
+Status ElfFile::check_overlaps() const {
+  struct Range {
+    uint64_t begin, end;
+    uint32_t section;  // section index, or one of the k* markers below for the header tables
+  };
+  constexpr uint32_t kHeader = ~0u, kShdrs = ~0u - 1, kPhdrs = ~0u - 2;
+  std::vector<Range> r;
+  r.reserve(shdrs_.size() + 3);
+  r.push_back({0, ehdr_size(), kHeader});
+  if (!shdrs_.empty()) r.push_back({hdr_.shoff, hdr_.shoff + uint64_t{hdr_.shnum} * shdr_size(), kShdrs});
+  if (!phdrs_.empty()) r.push_back({hdr_.phoff, hdr_.phoff + uint64_t{hdr_.phnum} * phdr_size(), kPhdrs});
+  for (uint32_t i = 1; i < shdrs_.size(); ++i) {
+    const SectionHeader& s = shdrs_[i];
+    if (s.type == SHT_NOBITS || s.type == SHT_NULL || s.size == 0) continue;
+    r.push_back({s.offset, s.offset + s.size, i});  // cannot overflow: in_bounds() held in parse
+  }
+  std::sort(r.begin(), r.end(), [](const Range& a, const Range& b) {
+    return a.begin != b.begin ? a.begin < b.begin : a.section < b.section;
+  });
+  auto what = [this](uint32_t sec) -> std::string {
+    if (sec == kHeader) return "the ELF header";
+    if (sec == kShdrs) return "the section header table";
+    if (sec == kPhdrs) return "the program header table";
+    return fmt::format("section {} ({})", sec, names_[sec]);
+  };
+  size_t widest = 0;  // the range reaching furthest so far
+  for (size_t k = 1; k < r.size(); ++k) {
+    if (r[k].begin < r[widest].end) {
+      uint32_t a = r[widest].section, b = r[k].section;
+      uint64_t at = b < kPhdrs ? shdr_offset(b) : r[k].begin;
+      return err(at, fmt::format("{} overlaps {} in the file", what(b), what(a)));
+    }
+    if (r[k].end > r[widest].end) widest = k;
+  }
+  return ok_status();
+}
+
 std::span<const uint8_t> ElfFile::section_data(uint32_t index) const {
   const SectionHeader& s = shdrs_.at(index);
   if (index == 0 || s.type == SHT_NOBITS || s.type == SHT_NULL) return {};
@@ -199,15 +285,13 @@ std::optional<uint32_t> ElfFile::find_section(std::string_view name) const {
 }
 
 std::optional<uint32_t> ElfFile::symtab_index() const {
-  for (uint32_t i = 1; i < shdrs_.size(); ++i)
-    if (shdrs_[i].type == SHT_SYMTAB) return i;
-  return std::nullopt;
+  if (symtab_ == 0) return std::nullopt;
+  return symtab_;
 }
 
 std::optional<uint32_t> ElfFile::shndx_index_for(uint32_t symtab) const {
-  for (uint32_t i = 1; i < shdrs_.size(); ++i)
-    if (shdrs_[i].type == SHT_SYMTAB_SHNDX && shdrs_[i].link == symtab) return i;
-  return std::nullopt;
+  if (symtab >= shndx_of_.size() || shndx_of_[symtab] == 0) return std::nullopt;
+  return shndx_of_[symtab];
 }
 
 Result<std::string_view> ElfFile::string_at(uint32_t strtab_index, uint32_t offset) const {
@@ -274,6 +358,7 @@ Result<std::vector<Symbol>> ElfFile::symbols(uint32_t idx) const {
       if (shndx.empty())
         return err(s.offset + i * sym_size(), fmt::format("symbol {} uses SHN_XINDEX but there is no SHT_SYMTAB_SHNDX", i));
       y.shndx = load<uint32_t>(shndx.data() + i * 4, e);
+      y.xindex = true;
     }
     if (y.shndx != 0 && y.shndx < SHN_LORESERVE && y.shndx >= shdrs_.size() && raw_shndx != SHN_XINDEX)
       return err(s.offset + i * sym_size(), fmt::format("symbol {} section index {} is out of range", i, y.shndx));
@@ -291,6 +376,10 @@ Result<std::vector<Relocation>> ElfFile::relocations(uint32_t idx) const {
   size_t es = rel_size(rela);
   if (s.entsize != es) return err(shdr_offset(idx), fmt::format("relocation entry size {} is not {}", s.entsize, es));
   if (s.size % es != 0) return err(shdr_offset(idx), fmt::format("relocation section size {:#x} is not a multiple of {}", s.size, es));
+  if (s.info >= shdrs_.size())
+    return err(shdr_offset(idx), fmt::format("relocation section {} sh_info {} is not a section index", idx, s.info));
+  uint64_t nsyms = 1;  // sh_link 0: only symbol 0 may be referenced
+  if (s.link != 0) EH_TRY(check_symtab_link(idx, s.link, &nsyms));
   auto data = section_data(idx);
   size_t n = s.size / es;
   std::vector<Relocation> out(n);
@@ -311,8 +400,67 @@ Result<std::vector<Relocation>> ElfFile::relocations(uint32_t idx) const {
       r.type = info & 0xff;
       if (rela) r.addend = static_cast<int32_t>(load<uint32_t>(p + 8, e));
     }
+    if (r.sym >= nsyms)
+      return err(s.offset + i * es, fmt::format("relocation {} symbol index {} is out of range ({} symbols)", i, r.sym, nsyms));
   }
   return out;
+}
+
+Result<std::vector<std::string_view>> ElfFile::symbol_names(uint32_t idx) const {
+  EH_ASSIGN(auto syms, symbols(idx));
+  const SectionHeader& s = shdrs_[idx];
+  std::vector<uint32_t> offs(syms.size());
+  for (size_t i = 0; i < syms.size(); ++i) offs[i] = syms[i].name;
+  std::vector<std::string_view> names;
+  if (auto f = resolve_strings(section_data(s.link), offs, names)) {
+    // past_end cannot happen: symbols() checked every st_name against the table size.
+    return err(shdrs_[s.link].offset + offs[f->which],
+               fmt::format("symbol {} name is not NUL-terminated", f->which));
+  }
+  return names;
+}
+
+Status ElfFile::check_tables() const {
+  // Symbol tables first: relocations and groups refer into them.
+  for (uint32_t i = 1; i < shdrs_.size(); ++i)
+    if (shdrs_[i].type == SHT_SYMTAB || shdrs_[i].type == SHT_DYNSYM) EH_TRY(symbol_names(i));
+  for (uint32_t i = 1; i < shdrs_.size(); ++i) {
+    uint32_t t = shdrs_[i].type;
+    if (t == SHT_REL || t == SHT_RELA) EH_TRY(relocations(i));
+    if (t == SHT_GROUP) EH_TRY(group(i));
+  }
+  return ok_status();
+}
+
+// `link` (the sh_link of section `index`) must name a SHT_SYMTAB/SHT_DYNSYM; *count gets its size.
+Status ElfFile::check_symtab_link(uint32_t index, uint32_t link, uint64_t* count) const {
+  if (link >= shdrs_.size() || (shdrs_[link].type != SHT_SYMTAB && shdrs_[link].type != SHT_DYNSYM))
+    return err(shdr_offset(index), fmt::format("section {} sh_link {} is not a symbol table", index, link));
+  *count = shdrs_[link].size / sym_size();
+  return ok_status();
+}
+
+Result<Group> ElfFile::group(uint32_t idx) const {
+  if (idx == 0 || idx >= shdrs_.size()) return err(kNoOffset, fmt::format("group section {} out of range", idx));
+  const SectionHeader& s = shdrs_[idx];
+  if (s.type != SHT_GROUP) return err(shdr_offset(idx), fmt::format("section {} is not a group", idx));
+  if (s.size < 4 || s.size % 4 != 0)
+    return err(shdr_offset(idx), fmt::format("group section {} size {:#x} is not a non-zero multiple of 4", idx, s.size));
+  uint64_t nsyms = 0;
+  EH_TRY(check_symtab_link(idx, s.link, &nsyms));
+  if (s.info >= nsyms)
+    return err(shdr_offset(idx), fmt::format("group section {} signature symbol {} is out of range", idx, s.info));
+  auto data = section_data(idx);
+  Group g;
+  g.flags = load<uint32_t>(data.data(), endian());
+  g.members.reserve(data.size() / 4 - 1);
+  for (size_t off = 4; off < data.size(); off += 4) {
+    uint32_t m = load<uint32_t>(data.data() + off, endian());
+    if (m == 0 || m >= shdrs_.size() || m == idx)
+      return err(s.offset + off, fmt::format("group section {} member {} is not a valid section index", idx, m));
+    g.members.push_back(m);
+  }
+  return g;
 }
 
 }  // namespace elfhash::elf

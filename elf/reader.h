@@ -17,6 +17,12 @@
 
 namespace elfhash::elf {
 
+// A decoded SHT_GROUP section: the flag word (GRP_COMDAT) and the member section indices.
+struct Group {
+  uint32_t flags = 0;
+  std::vector<uint32_t> members;
+};
+
 class ElfFile {
  public:
   static Result<ElfFile> open(const std::string& path);
@@ -39,8 +45,18 @@ class ElfFile {
   Result<std::vector<Symbol>> symbols(uint32_t symtab_index) const;
   // The NUL-terminated string at `offset` of string table `strtab_index`.
   Result<std::string_view> string_at(uint32_t strtab_index, uint32_t offset) const;
-  // Entries of a SHT_REL/SHT_RELA section.
+  // Entries of a SHT_REL/SHT_RELA section. sh_link must name a symbol table (or be 0, then every entry's
+  // symbol must be 0), sh_info must be a section index, and every symbol index must be in that table.
   Result<std::vector<Relocation>> relocations(uint32_t index) const;
+  // Flag word and member section indices of a SHT_GROUP section (members checked to be in range and
+  // not the group itself; sh_link must be a symbol table and sh_info a symbol in it).
+  Result<Group> group(uint32_t index) const;
+  // Names of every symbol of symbol table `symtab_index`, in symbol order. Linear in the sizes of the
+  // two tables however the names overlap (string_at() costs the length of the one string).
+  Result<std::vector<std::string_view>> symbol_names(uint32_t symtab_index) const;
+  // Decodes every symbol table (with all symbol names), relocation section and group, so a caller can
+  // reject a malformed file before doing any work. Time and memory linear in the file size.
+  Status check_tables() const;
   // Index of the SHT_SYMTAB section, if any (a file has at most one).
   std::optional<uint32_t> symtab_index() const;
   // SHT_SYMTAB_SHNDX section whose sh_link is `symtab`, if any.
@@ -63,6 +79,9 @@ class ElfFile {
   Status parse_sections();
   Status parse_segments();
   Status parse_names();
+  Status check_overlaps() const;
+  void index_sections();
+  Status check_symtab_link(uint32_t index, uint32_t link, uint64_t* count) const;
   uint64_t shdr_offset(uint32_t index) const { return hdr_.shoff + uint64_t{index} * hdr_.shentsize; }
 
   std::shared_ptr<MappedFile> file_;
@@ -70,6 +89,8 @@ class ElfFile {
   std::vector<SectionHeader> shdrs_;
   std::vector<ProgramHeader> phdrs_;
   std::vector<std::string_view> names_;
+  uint32_t symtab_ = 0;             // first SHT_SYMTAB, 0 if none
+  std::vector<uint32_t> shndx_of_;  // [symtab] = its SHT_SYMTAB_SHNDX (first one), 0 if none
 };
 
 // Decoders for single records (also used by the writer's tests and by the fuzzers).

@@ -80,6 +80,7 @@ struct Symbol {
   uint32_t name = 0;
   uint8_t info = 0, other = 0;
   uint32_t shndx = 0;
+  bool xindex = false;  // shndx came from SHT_SYMTAB_SHNDX (so it is a real index even if >= SHN_LORESERVE)
   uint64_t value = 0, size = 0;
 };
 

@@ -1,12 +1,95 @@
-#include <cstdio>
+// elfhash strip [OPTIONS] FILE...: GNU strip spellings, in place (or -o OUT for one file), files in
+// parallel. Files ending in a module signature/proof trailer are refused unless --drop-trailer.
+#include <fmt/core.h>
 
+#include <atomic>
+#include <cstdio>
+#include <optional>
+#include <thread>
+
+#include "elf/copy.h"
+#include "elf/mapped_file.h"
+#include "merkle/trailer.h"
 #include "tools/cli/commands.h"
+#include "tools/cli/common.h"
+#include "tools/cli/copy_options.h"
 
 namespace elfhash::cli {
+namespace {
 
-int cmd_strip(int, char**) {
-  std::fprintf(stderr, "elfhash: 'strip' is not implemented yet\n");
-  return kExitError;
+constexpr const char* kHelp = R"(usage: elfhash strip (-g | --strip-debug | --strip-unneeded) [OPTIONS] FILE...
+
+Strips ELF files in place (atomically) with GNU strip's semantics; output is byte-identical to
+GNU strip for kernel modules. Files are processed in parallel.
+
+  -g, -S, -d, --strip-debug     remove debugging sections and symbols
+  --strip-unneeded              remove everything not needed for relocation
+  -R, --remove-section PATTERN  also remove matching sections
+  -N, --strip-symbol NAME       also remove symbol NAME (-w: NAME is a glob)
+  --strip-unneeded-symbol NAME  remove NAME unless a relocation needs it
+  -o OUT                        write to OUT (one FILE only)
+  -j, --jobs N                  parallel jobs (default: all cores)
+  --drop-trailer                allow stripping a file that ends in a module signature or Merkle
+                                proof; the trailer is removed (it would be invalid afterwards)
+)";
+
+std::optional<Error> strip_one(const std::string& path, const std::string& out, const ParsedCopyArgs& a) {
+  auto in = MappedFile::open(path);
+  if (!in) return in.error();
+  elf::CopyJob job;
+  job.input = *in;
+  job.image_size = (*in)->bytes().size();
+  job.output = out;
+  job.mode = (*in)->mode();
+  if (merkle::has_trailer_marker((*in)->bytes())) {
+    auto t = merkle::parse_trailer((*in)->bytes(), path);
+    if (!t) return t.error();
+    if (!a.drop_trailer)
+      return make_error(path, t->image_size,
+                        fmt::format("file ends in an appended module {} (\"~Module signature appended~\"); "
+                                    "stripping would destroy it (use --drop-trailer to strip anyway)",
+                                    merkle::trailer_kind_name(t->kind)));
+    job.image_size = t->image_size;
+  }
+  auto st = elf::run_copy(job, a.copy);
+  if (!st) return st.error();
+  return std::nullopt;
+}
+
+}  // namespace
+
+int cmd_strip(int argc, char** argv) {
+  ParsedCopyArgs a;
+  std::string err = parse_copy_args(CopyTool::kStrip, argc, argv, a);
+  if (!err.empty()) return usage_error("strip", err);
+  if (a.help) {
+    std::fputs(kHelp, stdout);
+    return kExitOk;
+  }
+  if (a.positional.empty()) return usage_error("strip", "no input files");
+  if (!a.output.empty() && a.positional.size() != 1) return usage_error("strip", "-o takes exactly one input file");
+  if (a.copy.strip == elf::StripMode::kNone && a.copy.remove_sections.empty() && a.copy.strip_symbols.empty() &&
+      a.copy.strip_unneeded_symbols.empty())
+    return usage_error("strip", "GNU strip's default (--strip-all) is not supported: pass --strip-debug or --strip-unneeded");
+  const size_t n = a.positional.size();
+  std::vector<std::optional<Error>> errors(n);
+  unsigned jobs = a.jobs ? a.jobs : std::max(1u, std::thread::hardware_concurrency());
+  jobs = static_cast<unsigned>(std::min<size_t>(jobs, n));
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < n;) {
+      const std::string& f = a.positional[i];
+      errors[i] = strip_one(f, a.output.empty() ? f : a.output, a);
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < jobs; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+  int rc = kExitOk;
+  for (auto& e : errors)
+    if (e) rc = report(*e, kExitError);  // in input order, so output is deterministic
+  return rc;
 }
 
 }  // namespace elfhash::cli

@@ -1,0 +1,79 @@
+#include "elf/copy.h"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+
+#include "elf/atomic_file.h"
+#include "elf/object.h"
+#include "elf/reader.h"
+#include "elf/writer.h"
+
+namespace elfhash::elf {
+namespace {
+
+// Load address of an allocated section: through the PT_LOAD segment that holds it, else its address.
+uint64_t load_address(const Object& o, const Section& s) {
+  for (const auto& p : o.segments)
+    if (p.type == PT_LOAD && s.hdr.offset >= p.offset && s.hdr.offset + s.size() <= p.offset + p.filesz &&
+        s.hdr.addr >= p.vaddr)
+      return s.hdr.addr - p.vaddr + p.paddr;
+  return s.hdr.addr;
+}
+
+Result<Object> load_edited(const ElfFile& elf, const CopyOptions& opt) {
+  EH_ASSIGN(auto o, Object::load(elf));
+  EH_TRY(dump_sections(o, opt));
+  EH_TRY(apply(o, opt));
+  return o;
+}
+
+}  // namespace
+
+Result<std::vector<uint8_t>> binary_image(const Object& o) {
+  struct Part {
+    uint64_t lma;
+    const Section* s;
+  };
+  std::vector<Part> parts;
+  for (auto& s : o.sections)
+    if (!s->removed && s->is_alloc() && !s->is_nobits() && s->size() > 0) parts.push_back({load_address(o, *s), s.get()});
+  if (parts.empty()) return std::vector<uint8_t>{};
+  uint64_t lo = parts[0].lma, hi = 0;
+  for (auto& p : parts) lo = std::min(lo, p.lma);
+  for (auto& p : parts) hi = std::max(hi, p.lma + p.s->size());
+  if (hi - lo > (uint64_t{1} << 32))
+    return make_error(o.input().path(), kNoOffset,
+                      fmt::format("-O binary: sections span {:#x} bytes of address space", hi - lo));
+  std::vector<uint8_t> out(hi - lo, 0);
+  for (auto& p : parts) std::copy(p.s->data.begin(), p.s->data.end(), out.begin() + (p.lma - lo));
+  return out;
+}
+
+Status run_copy(const CopyJob& job, const CopyOptions& opt) {
+  auto bytes = job.input->bytes().first(job.image_size);
+  std::shared_ptr<MappedFile> view = job.image_size == job.input->bytes().size()
+                                         ? job.input
+                                         : MappedFile::from_memory(bytes, job.input->path());
+  EH_ASSIGN(auto elf, ElfFile::parse(view));
+  EH_ASSIGN(auto o, load_edited(elf, opt));
+  if (job.format == OutputFormat::kBinary) {
+    EH_ASSIGN(auto img, binary_image(o));
+    return write_file_atomic(job.output, img, job.mode);
+  }
+  EH_ASSIGN(auto plan, plan_output(o));
+  // Like GNU objcopy, executables and shared objects come out executable wherever they are readable.
+  uint32_t mode = job.mode;
+  if (o.header.type == ET_EXEC || o.header.type == ET_DYN) mode |= (mode & 0444) >> 2;
+  return write_plan(plan, *view, job.output, mode);
+}
+
+Result<std::vector<uint8_t>> copy_to_memory(std::span<const uint8_t> elf_bytes, const std::string& name,
+                                            const CopyOptions& opt) {
+  EH_ASSIGN(auto elf, ElfFile::parse(MappedFile::from_memory(elf_bytes, name)));
+  EH_ASSIGN(auto o, load_edited(elf, opt));
+  EH_ASSIGN(auto plan, plan_output(o));
+  return render(plan, elf_bytes);
+}
+
+}  // namespace elfhash::elf

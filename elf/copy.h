@@ -1,0 +1,34 @@
+// One objcopy/strip job on one file: load, dump, edit, lay out, write atomically. Shared by the
+// objcopy, strip and seal commands.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "elf/error.h"
+#include "elf/mapped_file.h"
+#include "elf/ops.h"
+
+namespace elfhash::elf {
+
+enum class OutputFormat { kElf, kBinary };
+
+struct CopyJob {
+  std::shared_ptr<MappedFile> input;  // the whole input file
+  size_t image_size = 0;              // bytes of `input` that form the ELF file (trailer cut off)
+  std::string output;                 // path; may equal the input path (atomic replace)
+  uint32_t mode = 0644;
+  OutputFormat format = OutputFormat::kElf;
+};
+
+Status run_copy(const CopyJob& job, const CopyOptions& opt);
+// The output bytes in memory (seal, tests).
+Result<std::vector<uint8_t>> copy_to_memory(std::span<const uint8_t> elf_bytes, const std::string& name,
+                                            const CopyOptions& opt);
+
+// `-O binary`: the loadable contents of the kept allocated sections, placed by load address
+// relative to the lowest one (GNU objcopy's binary output), gaps zero-filled.
+Result<std::vector<uint8_t>> binary_image(const class Object& o);
+
+}  // namespace elfhash::elf

@@ -1,0 +1,92 @@
+// The editable model of an ELF file. Sections refer to each other by pointer (sh_link, sh_info,
+// relocation targets, group members) and symbols refer to their section by pointer, so removing or
+// reordering sections never leaves a stale index: indices are assigned only when writing.
+// Contents are spans into the mmapped input unless an operation replaced them.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "elf/error.h"
+#include "elf/reader.h"
+#include "elf/types.h"
+
+namespace elfhash::elf {
+
+struct Section {
+  std::string name;
+  SectionHeader hdr;     // type/flags/addr/addralign/entsize as they will be written; offset = input offset
+  uint32_t in_index = 0;  // index in the input file; 0 for sections added by an operation
+  std::span<const uint8_t> data;  // file contents (empty for SHT_NOBITS)
+  std::shared_ptr<std::vector<uint8_t>> owned;  // backing store when contents were replaced
+  Section* link = nullptr;          // sh_link as a section (nullptr when 0)
+  Section* info_section = nullptr;  // sh_info as a section (REL/RELA target, SHF_INFO_LINK)
+  bool removed = false;
+  bool contents_changed = false;
+
+  bool is_alloc() const { return hdr.flags & SHF_ALLOC; }
+  bool is_nobits() const { return hdr.type == SHT_NOBITS; }
+  bool is_reloc() const { return hdr.type == SHT_REL || hdr.type == SHT_RELA; }
+  uint64_t size() const { return is_nobits() ? hdr.size : data.size(); }
+  void set_contents(std::vector<uint8_t> bytes);
+};
+
+// A .symtab entry; the null symbol is not stored.
+struct Sym {
+  std::string_view name;
+  uint64_t value = 0, size = 0;
+  uint8_t info = 0, other = 0;
+  Section* section = nullptr;  // defining section, or nullptr for special indices
+  uint32_t special = 0;        // SHN_UNDEF / SHN_ABS / SHN_COMMON / other reserved index when section is null
+  uint32_t in_index = 0;
+  bool removed = false;
+  bool used_in_reloc = false;  // referenced by a relocation that will be written (GNU's BSF_KEEP)
+
+  uint8_t bind() const { return st_bind(info); }
+  uint8_t type() const { return st_type(info); }
+  bool is_undefined() const { return section == nullptr && special == SHN_UNDEF; }
+  bool is_common() const { return section == nullptr && special == SHN_COMMON; }
+};
+
+struct Reloc {
+  uint64_t offset = 0;
+  uint32_t type = 0;
+  Sym* sym = nullptr;  // nullptr = symbol index 0
+  int64_t addend = 0;
+};
+
+class Object {
+ public:
+  // Builds the model; the ElfFile (and its mapping) must outlive the Object.
+  static Result<Object> load(const ElfFile& in);
+
+  const ElfFile& input() const { return *in_; }
+  FileHeader header;
+  std::vector<std::unique_ptr<Section>> sections;  // input order, without the null section
+  std::vector<ProgramHeader> segments;
+  Section* symtab = nullptr;    // the SHT_SYMTAB section, if any
+  Section* shstrtab = nullptr;  // the input's section name table
+  std::vector<std::unique_ptr<Sym>> symbols;  // .symtab entries 1..n in input order
+
+  bool is_relocatable() const { return header.type == ET_REL; }
+  Section* find(std::string_view name) const;
+  // A relocation section that applies to another section through .symtab (binutils regenerates these
+  // from the target's relocations, which fixes their place in the output; see layout.cc).
+  bool is_attached_reloc(const Section& s) const;
+  // Relocations of `s` (an attached relocation section), decoded on first use.
+  Result<std::vector<Reloc>*> relocs(Section& s);
+
+ private:
+  Status load_sections();
+  Status load_symbols();
+  const ElfFile* in_ = nullptr;
+  std::vector<Section*> by_index_;  // input index -> section (nullptr for 0)
+  std::unordered_map<Section*, std::vector<Reloc>> reloc_cache_;  // values are address-stable
+};
+
+}  // namespace elfhash::elf

@@ -1,0 +1,294 @@
+#include "elf/ops.h"
+
+#include <fmt/core.h>
+
+#include <set>
+#include <sstream>
+#include <unordered_set>
+
+#include "elf/atomic_file.h"
+#include "elf/bytes.h"
+
+namespace elfhash::elf {
+namespace {
+
+struct FlagWord {
+  const char* word;
+  uint32_t flag;
+};
+constexpr FlagWord kFlagWords[] = {
+    {"alloc", kSecAlloc}, {"load", kSecLoad}, {"noload", kSecNoload}, {"readonly", kSecReadonly},
+    {"debug", kSecDebug}, {"code", kSecCode}, {"data", kSecData}, {"rom", kSecRom},
+    {"exclude", kSecExclude}, {"share", kSecShare}, {"contents", kSecContents}, {"merge", kSecMerge},
+    {"strings", kSecStrings}, {"large", kSecLarge},
+};
+
+bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+
+Error obj_error(const Object& o, const Section* s, std::string msg) {
+  uint64_t off = s && s->in_index ? o.input().header().shoff + uint64_t{s->in_index} * o.input().shdr_size()
+                                  : kNoOffset;
+  return make_error(o.input().path(), off, std::move(msg));
+}
+
+// binutils handle_remove_section_option: "-R .relaX" / "-R .relX" also removes the relocations that
+// apply to sections matching "X" (so "-R '.rel*'" drops every section's relocations).
+PatternList reloc_removal_patterns(const PatternList& remove) {
+  PatternList out;
+  for (const auto& p : remove.patterns()) {
+    if (!starts_with(p, ".rel")) continue;
+    std::string rest = p.substr(4);
+    if (!rest.empty() && rest[0] == 'a') rest.erase(0, 1);
+    if (!rest.empty()) out.add(rest);
+  }
+  return out;
+}
+
+bool is_regenerated(const Object& o, const Section& s) {
+  // Tables elfhash rebuilds itself, like binutils: never matched by -R/-j.
+  return &s == o.symtab || (o.symtab && &s == o.symtab->link) || &s == o.shstrtab ||
+         s.hdr.type == SHT_SYMTAB_SHNDX || o.is_attached_reloc(s);
+}
+
+void mark_removed_sections(Object& o, const CopyOptions& opt) {
+  for (auto& s : o.sections) {
+    if (is_regenerated(o, *s)) continue;
+    bool remove = opt.remove_sections.matches(s->name);
+    if (!opt.only_sections.empty() && !opt.only_sections.matches(s->name)) remove = true;
+    if (opt.strip != StripMode::kNone && is_debug_section(*s)) remove = true;
+    if (remove) s->removed = true;
+  }
+}
+
+// A group whose members are all gone goes too (binutils is_strip_section on SEC_GROUP).
+void remove_empty_groups(Object& o) {
+  const auto& in = o.input();
+  for (auto& g : o.sections) {
+    if (g->removed || g->hdr.type != SHT_GROUP) continue;
+    auto d = g->data;
+    bool any = false;
+    for (size_t i = 4; i + 4 <= d.size(); i += 4) {
+      uint32_t idx = load<uint32_t>(d.data() + i, in.endian());
+      for (auto& s : o.sections)
+        if (s->in_index == idx && !s->removed) any = true;
+    }
+    if (!any && d.size() > 4) g->removed = true;
+  }
+}
+
+void remove_attached_relocs(Object& o, const CopyOptions& opt) {
+  PatternList reloc_patterns = reloc_removal_patterns(opt.remove_sections);
+  for (auto& s : o.sections) {
+    if (!o.is_attached_reloc(*s)) continue;
+    const Section* target = s->info_section;
+    if (target->removed || reloc_patterns.matches(target->name)) s->removed = true;
+  }
+}
+
+// binutils: new ELF flags come from the BFD flag words; OS/processor-specific and structural ELF
+// flags (group, link-order, info-link, TLS) are carried over from the input.
+void set_flags(Section& s, uint32_t f) {
+  constexpr uint64_t kKeep = SHF_GROUP | SHF_LINK_ORDER | SHF_INFO_LINK | SHF_TLS | 0x0ff00000 | 0xf0000000;
+  uint64_t flags = s.hdr.flags & kKeep & ~uint64_t{SHF_EXCLUDE};
+  if (f & kSecAlloc) flags |= SHF_ALLOC;
+  if ((f & kSecAlloc) && !(f & kSecReadonly)) flags |= SHF_WRITE;
+  if (f & kSecCode) flags |= SHF_EXECINSTR;
+  if (f & kSecExclude) flags |= SHF_EXCLUDE;
+  if (f & kSecMerge) flags |= SHF_MERGE;
+  if (f & kSecStrings) flags |= SHF_STRINGS;
+  s.hdr.flags = flags;
+  bool has_contents = s.hdr.type != SHT_NOBITS || (f & (kSecLoad | kSecContents));
+  bool nobits = (f & kSecAlloc) && ((f & kSecNoload) || !has_contents || !(f & (kSecLoad | kSecContents)));
+  if (nobits && s.hdr.type != SHT_NOBITS) {
+    s.hdr.type = SHT_NOBITS;
+    s.hdr.size = s.data.size();
+    s.data = {};
+  } else if (!nobits && s.hdr.type == SHT_NOBITS && (f & (kSecLoad | kSecContents))) {
+    s.set_contents(std::vector<uint8_t>(s.hdr.size, 0));
+    s.hdr.type = SHT_PROGBITS;
+  }
+}
+
+Status apply_set_flags(Object& o, const CopyOptions& opt) {
+  for (auto& s : o.sections) {
+    if (s->removed || is_regenerated(o, *s)) continue;
+    // First matching pattern wins; a matching '!' pattern excludes (binutils find_section_list).
+    for (const auto& [pattern, flags] : opt.set_flags) {
+      PatternList one;
+      one.add(pattern);
+      if (pattern[0] == '!') {
+        if (!one.matches(s->name)) continue;  // negation matched nothing for this name
+        PatternList pos;
+        pos.add(pattern.substr(1));
+        if (pos.matches(s->name)) break;
+        continue;
+      }
+      if (one.matches(s->name)) {
+        set_flags(*s, flags);
+        break;
+      }
+    }
+  }
+  return ok_status();
+}
+
+Result<std::vector<uint8_t>> read_bytes(const std::string& path) {
+  EH_ASSIGN(auto text, read_small_file(path));
+  return std::vector<uint8_t>(text.begin(), text.end());
+}
+
+Status apply_update_sections(Object& o, const CopyOptions& opt) {
+  for (const auto& u : opt.update_sections) {
+    Section* s = nullptr;
+    for (auto& c : o.sections)
+      if (c->name == u.section) s = c.get();
+    if (!s) return make_error(o.input().path(), kNoOffset, fmt::format("--update-section: no section named '{}'", u.section));
+    if (s->removed)
+      return obj_error(o, s, fmt::format("section {} matches both update and remove options", u.section));
+    if (s->is_nobits()) return obj_error(o, s, fmt::format("section {} has no contents to update", u.section));
+    EH_ASSIGN(auto bytes, read_bytes(u.file));
+    bool pinned = s->is_alloc() && !o.segments.empty();
+    if (pinned && bytes.size() != s->data.size())
+      return obj_error(o, s, fmt::format("--update-section {}: new size {} differs from {} and the section is "
+                                         "allocated in a file with program headers (its address is fixed)",
+                                         u.section, bytes.size(), s->data.size()));
+    s->set_contents(std::move(bytes));
+  }
+  return ok_status();
+}
+
+Status apply_add_sections(Object& o, const CopyOptions& opt) {
+  for (const auto& a : opt.add_sections) {
+    for (auto& c : o.sections)
+      if (!c->removed && c->name == a.section)
+        return obj_error(o, c.get(), fmt::format("--add-section: section '{}' already exists", a.section));
+    EH_ASSIGN(auto bytes, read_bytes(a.file));
+    auto s = std::make_unique<Section>();
+    s->name = a.section;
+    // binutils gives a new section a type by name (.note* is SHT_NOTE) and alignment 1.
+    s->hdr.type = starts_with(a.section, ".note") ? SHT_NOTE : SHT_PROGBITS;
+    s->hdr.addralign = 1;
+    s->set_contents(std::move(bytes));
+    o.sections.push_back(std::move(s));
+  }
+  return ok_status();
+}
+
+bool symbol_filtering_requested(const CopyOptions& opt) {
+  return opt.strip != StripMode::kNone || !opt.strip_symbols.empty() || !opt.strip_unneeded_symbols.empty() ||
+         !opt.remove_sections.empty() || !opt.only_sections.empty();
+}
+
+Status mark_symbols_used_in_relocs(Object& o) {
+  for (auto& s : o.sections) {
+    if (s->removed || !o.is_attached_reloc(*s)) continue;
+    EH_ASSIGN(auto* rels, o.relocs(*s));
+    for (auto& r : *rels)
+      if (r.sym) r.sym->used_in_reloc = true;
+  }
+  // Group signatures must survive too.
+  for (auto& g : o.sections) {
+    if (g->removed || g->hdr.type != SHT_GROUP) continue;
+    uint32_t sig = g->hdr.info;
+    if (sig != 0 && sig <= o.symbols.size()) o.symbols[sig - 1]->used_in_reloc = true;
+  }
+  return ok_status();
+}
+
+PatternList symbol_patterns(const std::vector<std::string>& names, bool wildcard) {
+  PatternList p(wildcard);
+  for (const auto& n : names) p.add(n);
+  return p;
+}
+
+// binutils filter_symbols, for the strip modes elfhash supports.
+bool keep_symbol(const Object& o, const Sym& y, StripMode strip) {
+  // BFD flag equivalents: BSF_GLOBAL is a defined global; undefined and common symbols are neither
+  // global nor local; STT_SECTION and STT_FILE symbols are BSF_DEBUGGING.
+  const bool special = y.is_undefined() || y.is_common();
+  const bool global = !special && (y.bind() == STB_GLOBAL || y.bind() == STB_GNU_UNIQUE);
+  const bool weak = y.bind() == STB_WEAK;
+  const bool debugging = y.type() == STT_SECTION || y.type() == STT_FILE;
+  if (y.used_in_reloc) return true;
+  if (o.is_relocatable() && (global || weak || y.is_common())) return true;
+  if (global || weak || special) return strip != StripMode::kUnneeded;
+  if (debugging) return strip == StripMode::kNone;
+  return strip != StripMode::kUnneeded;  // plain local
+}
+
+Status filter_symbols(Object& o, const CopyOptions& opt) {
+  EH_TRY(mark_symbols_used_in_relocs(o));
+  PatternList strip_named = symbol_patterns(opt.strip_symbols, opt.wildcard);
+  PatternList strip_unneeded = symbol_patterns(opt.strip_unneeded_symbols, opt.wildcard);
+  for (auto& y : o.symbols) {
+    bool keep = keep_symbol(o, *y, opt.strip);
+    if (keep && !strip_named.empty() && strip_named.matches(y->name)) {
+      if (y->used_in_reloc)
+        return make_error(o.input().path(), kNoOffset,
+                          fmt::format("cannot strip symbol '{}': it is named in a relocation", y->name));
+      keep = false;
+    }
+    if (keep && !y->used_in_reloc && !strip_unneeded.empty() && strip_unneeded.matches(y->name)) keep = false;
+    if (keep && y->section && y->section->removed) keep = false;
+    y->removed = !keep;
+  }
+  return ok_status();
+}
+
+}  // namespace
+
+bool parse_section_flags(const std::string& text, uint32_t* flags, std::string* bad) {
+  *flags = 0;
+  std::stringstream ss(text);
+  std::string w;
+  while (std::getline(ss, w, ',')) {
+    bool found = false;
+    for (const auto& fw : kFlagWords)
+      if (w == fw.word) {
+        *flags |= fw.flag;
+        found = true;
+      }
+    if (!found) {
+      *bad = w;
+      return false;
+    }
+  }
+  return true;
+}
+
+bool is_debug_section(const Section& s) {
+  if (s.is_alloc()) return false;
+  std::string_view n = s.name;
+  // binutils _bfd_elf_make_section_from_shdr marks these names SEC_DEBUGGING.
+  return starts_with(n, ".debug") || starts_with(n, ".gnu.debuglto_.debug_") ||
+         starts_with(n, ".gnu.linkonce.wi.") || starts_with(n, ".zdebug") || starts_with(n, ".line") ||
+         starts_with(n, ".stab") || n == ".gdb_index";
+}
+
+Status dump_sections(const Object& o, const CopyOptions& opt) {
+  for (const auto& d : opt.dump_sections) {
+    const Section* s = nullptr;
+    for (auto& c : o.sections)
+      if (c->name == d.section) {
+        s = c.get();
+        break;
+      }
+    if (!s) return make_error(o.input().path(), kNoOffset, fmt::format("--dump-section: no section named '{}'", d.section));
+    if (s->is_nobits()) return obj_error(o, s, fmt::format("--dump-section: section '{}' has no contents", d.section));
+    EH_TRY(write_file_atomic(d.file, s->data, 0644));
+  }
+  return ok_status();
+}
+
+Status apply(Object& o, const CopyOptions& opt) {
+  mark_removed_sections(o, opt);
+  EH_TRY(apply_update_sections(o, opt));
+  EH_TRY(apply_set_flags(o, opt));
+  remove_empty_groups(o);
+  remove_attached_relocs(o, opt);
+  EH_TRY(apply_add_sections(o, opt));
+  if (symbol_filtering_requested(opt)) EH_TRY(filter_symbols(o, opt));
+  return ok_status();
+}
+
+}  // namespace elfhash::elf

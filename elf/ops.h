@@ -1,0 +1,53 @@
+// objcopy/strip operations on the Object model, with GNU binutils 2.40 semantics (see docs/elf-engine.md
+// for the rules and where they come from). apply() only marks and edits the model; layout and
+// encoding happen in writer.cc.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "elf/error.h"
+#include "elf/object.h"
+#include "elf/patterns.h"
+
+namespace elfhash::elf {
+
+enum class StripMode { kNone, kDebug, kUnneeded };
+
+// --set-section-flags words (binutils parse_flags).
+enum SecFlag : uint32_t {
+  kSecAlloc = 1u << 0, kSecLoad = 1u << 1, kSecNoload = 1u << 2, kSecReadonly = 1u << 3,
+  kSecDebug = 1u << 4, kSecCode = 1u << 5, kSecData = 1u << 6, kSecRom = 1u << 7,
+  kSecExclude = 1u << 8, kSecShare = 1u << 9, kSecContents = 1u << 10, kSecMerge = 1u << 11,
+  kSecStrings = 1u << 12, kSecLarge = 1u << 13,
+};
+// Parses "alloc,load,readonly"; returns false on an unknown word (named in *bad).
+bool parse_section_flags(const std::string& text, uint32_t* flags, std::string* bad);
+
+struct SectionFile {
+  std::string section;
+  std::string file;
+};
+
+struct CopyOptions {
+  PatternList remove_sections;         // -R/--remove-section
+  PatternList only_sections;           // -j/--only-section
+  std::vector<std::pair<std::string, uint32_t>> set_flags;  // --set-section-flags PATTERN=FLAGS
+  StripMode strip = StripMode::kNone;  // -g/--strip-debug, --strip-unneeded
+  bool wildcard = false;               // -w: symbol patterns are globs
+  std::vector<std::string> strip_symbols;           // -N/--strip-symbol
+  std::vector<std::string> strip_unneeded_symbols;  // --strip-unneeded-symbol
+  std::vector<SectionFile> add_sections;     // --add-section NAME=FILE
+  std::vector<SectionFile> update_sections;  // --update-section NAME=FILE
+  std::vector<SectionFile> dump_sections;    // --dump-section NAME=FILE
+};
+
+// Runs --dump-section requests against the unmodified input (binutils dumps before editing).
+Status dump_sections(const Object& obj, const CopyOptions& opt);
+// Applies every editing option to the model.
+Status apply(Object& obj, const CopyOptions& opt);
+// True for the non-allocated sections binutils treats as debugging information (by name).
+bool is_debug_section(const Section& s);
+
+}  // namespace elfhash::elf

@@ -1,0 +1,27 @@
+// GNU objcopy's pattern rules. Section patterns are fnmatch(3) globs; a pattern starting with '!'
+// excludes matching names regardless of the order the options were given in (binutils
+// find_section_list). Symbol names match exactly unless -w/--wildcard is given, in which case they
+// are globs with the same '!' rule.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace elfhash::elf {
+
+class PatternList {
+ public:
+  explicit PatternList(bool glob = true) : glob_(glob) {}
+  void add(std::string pattern) { patterns_.push_back(std::move(pattern)); }
+  void set_glob(bool glob) { glob_ = glob; }
+  bool empty() const { return patterns_.empty(); }
+  bool matches(std::string_view name) const;
+  const std::vector<std::string>& patterns() const { return patterns_; }
+
+ private:
+  bool glob_;
+  std::vector<std::string> patterns_;
+};
+
+}  // namespace elfhash::elf

@@ -1,0 +1,72 @@
+#include "elf/strtab.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace elfhash::elf {
+namespace {
+
+// Orders by reversed bytes (unsigned); when one is a suffix of the other the shorter comes first.
+bool reverse_less(std::string_view a, std::string_view b) {
+  size_t n = std::min(a.size(), b.size());
+  for (size_t i = 1; i <= n; ++i) {
+    auto ca = static_cast<unsigned char>(a[a.size() - i]);
+    auto cb = static_cast<unsigned char>(b[b.size() - i]);
+    if (ca != cb) return ca < cb;
+  }
+  return a.size() < b.size();
+}
+
+bool is_proper_suffix(std::string_view longer, std::string_view s) {
+  return longer.size() > s.size() && longer.substr(longer.size() - s.size()) == s;
+}
+
+}  // namespace
+
+uint32_t StringTable::add(std::string_view s) {
+  if (strings_.empty()) strings_.push_back({});
+  if (s.empty()) return 0;
+  auto [it, inserted] = index_.emplace(s, static_cast<uint32_t>(strings_.size()));
+  if (inserted) strings_.push_back(s);
+  return it->second;
+}
+
+void StringTable::finalize() {
+  if (strings_.empty()) strings_.push_back({});
+  const size_t n = strings_.size();
+  std::vector<uint32_t> order;
+  order.reserve(n);
+  for (uint32_t i = 1; i < n; ++i) order.push_back(i);
+  std::sort(order.begin(), order.end(),
+            [&](uint32_t a, uint32_t b) { return reverse_less(strings_[a], strings_[b]); });
+  // parent[i] = handle of the string i is merged into (0 = stored itself).
+  std::vector<uint32_t> parent(n, 0);
+  if (!order.empty()) {
+    uint32_t anchor = order.back();
+    for (size_t k = order.size() - 1; k-- > 0;) {
+      uint32_t cur = order[k];
+      if (is_proper_suffix(strings_[anchor], strings_[cur]))
+        parent[cur] = anchor;
+      else
+        anchor = cur;
+    }
+  }
+  offsets_.assign(n, 0);
+  size_t size = 1;
+  for (uint32_t i = 1; i < n; ++i)
+    if (parent[i] == 0) {
+      offsets_[i] = static_cast<uint32_t>(size);
+      size += strings_[i].size() + 1;
+    }
+  for (uint32_t i = 1; i < n; ++i)
+    if (parent[i] != 0) {
+      // The anchor chain is flattened: an anchor is never itself merged.
+      uint32_t p = parent[i];
+      offsets_[i] = offsets_[p] + static_cast<uint32_t>(strings_[p].size() - strings_[i].size());
+    }
+  bytes_.assign(size, 0);
+  for (uint32_t i = 1; i < n; ++i)
+    if (parent[i] == 0) std::memcpy(bytes_.data() + offsets_[i], strings_[i].data(), strings_[i].size());
+}
+
+}  // namespace elfhash::elf

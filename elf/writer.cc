@@ -1,0 +1,466 @@
+#include "elf/writer.h"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <cstring>
+#include <unordered_map>
+
+#include "elf/atomic_file.h"
+#include "elf/bytes.h"
+#include "elf/encode.h"
+#include "elf/strtab.h"
+
+namespace elfhash::elf {
+namespace {
+
+constexpr uint32_t kShndxThreshold = 0xfefe;  // binutils: (SHN_LORESERVE - 2) & 0xffff
+constexpr uint32_t kPnXnum = 0xffff;
+constexpr uint64_t kSmallOutput = 64ull << 20;
+
+uint64_t align_up(uint64_t v, uint64_t a) {
+  if (a <= 1) return v;
+  a &= ~a + 1;  // lowest set bit, as binutils does for non-power-of-two alignments
+  return (v + a - 1) & ~(a - 1);
+}
+
+// binutils stores alignment as a power of two, rounding up; 0 becomes 1.
+uint64_t normalized_align(uint64_t a) {
+  if (a <= 1) return 1;
+  uint64_t p = 1;
+  while (p < a && p < (uint64_t{1} << 63)) p <<= 1;
+  return p;
+}
+
+struct OutSection {
+  Section* src = nullptr;  // nullptr for the synthesized tables
+  SectionHeader hdr;
+  std::span<const uint8_t> bytes;  // contents when not copied from the input
+  int64_t in_off = -1;            // contents copied from the input at this offset
+  bool fixed = false;             // keeps its input offset (allocated, in a file with segments)
+  bool deferred = false;          // relocation section: placed after the symbol tables
+  std::string_view name;
+  uint32_t name_handle = 0;
+};
+
+class Planner {
+ public:
+  explicit Planner(Object& o) : o_(o), f_{o.input().cls(), o.input().endian()} {}
+  Result<OutputPlan> run();
+
+ private:
+  Error err(const Section* s, std::string msg) const {
+    uint64_t off = s && s->in_index ? o_.input().header().shoff + uint64_t{s->in_index} * f_.shdr_size() : kNoOffset;
+    return make_error(o_.input().path(), off, std::move(msg));
+  }
+  void order_sections();
+  void number_sections();
+  Status build_symbols();
+  Status encode_relocs(OutSection& os);
+  Status encode_group(OutSection& os);
+  Status resolve_links(OutSection& os);
+  void build_shstrtab();
+  void layout();
+  void emit();
+  std::vector<uint8_t>& buffer() { return plan_.buffers.emplace_back(); }
+  Result<uint32_t> out_index_of(const Section* s, const Section* from) const;
+
+  Object& o_;
+  Format f_;
+  OutputPlan plan_;
+  std::vector<Section*> order_;
+  std::unordered_map<const Section*, std::vector<Section*>> relocs_of_;
+  std::unordered_map<const Section*, uint32_t> index_;
+  std::vector<OutSection> out_;  // index 0 = null section
+  bool has_symtab_ = false, need_shndx_ = false;
+  uint32_t symtab_idx_ = 0, shndx_idx_ = 0, strtab_idx_ = 0, shstrtab_idx_ = 0;
+  std::vector<uint32_t> sym_out_;  // input symbol index -> output index (0 = removed)
+  bool syms_identity_ = true;
+  StringTable shstr_;
+  uint64_t fixed_end_ = 0, shoff_ = 0;
+};
+
+bool regenerated(const Object& o, const Section& s) {
+  return &s == o.symtab || (o.symtab && &s == o.symtab->link) || &s == o.shstrtab ||
+         s.hdr.type == SHT_SYMTAB_SHNDX || o.is_attached_reloc(s);
+}
+
+void Planner::order_sections() {
+  for (auto& s : o_.sections)
+    if (!s->removed && o_.is_attached_reloc(*s) && !s->info_section->removed)
+      relocs_of_[s->info_section].push_back(s.get());
+  auto push = [&](Section* s) {
+    order_.push_back(s);
+    if (auto it = relocs_of_.find(s); it != relocs_of_.end())
+      for (Section* r : it->second) order_.push_back(r);
+  };
+  // binutils numbers SHT_GROUP sections first in relocatable output.
+  bool groups_first = o_.is_relocatable();
+  if (groups_first)
+    for (auto& s : o_.sections)
+      if (!s->removed && !regenerated(o_, *s) && s->hdr.type == SHT_GROUP) push(s.get());
+  for (auto& s : o_.sections)
+    if (!s->removed && !regenerated(o_, *s) && !(groups_first && s->hdr.type == SHT_GROUP)) push(s.get());
+}
+
+void Planner::number_sections() {
+  out_.resize(1);
+  for (Section* s : order_) {
+    index_[s] = static_cast<uint32_t>(out_.size());
+    OutSection os;
+    os.src = s;
+    os.hdr = s->hdr;
+    os.name = s->name;
+    os.deferred = o_.is_attached_reloc(*s);
+    os.fixed = !o_.segments.empty() && s->is_alloc() && s->in_index != 0;
+    out_.push_back(os);
+  }
+  uint32_t next = static_cast<uint32_t>(out_.size());
+  has_symtab_ = o_.symtab != nullptr;
+  if (has_symtab_) {
+    symtab_idx_ = next++;
+    need_shndx_ = next > kShndxThreshold;
+    if (need_shndx_) shndx_idx_ = next++;
+    strtab_idx_ = next++;
+  }
+  shstrtab_idx_ = next++;
+  out_.resize(next);
+  if (has_symtab_) {
+    index_[o_.symtab] = symtab_idx_;
+    if (o_.symtab->link) index_[o_.symtab->link] = strtab_idx_;
+  }
+  if (o_.shstrtab && !index_.count(o_.shstrtab)) index_[o_.shstrtab] = shstrtab_idx_;
+}
+
+Result<uint32_t> Planner::out_index_of(const Section* s, const Section* from) const {
+  auto it = index_.find(s);
+  if (it == index_.end())
+    return err(from, fmt::format("section {} refers to section {}, which is removed", from->name, s->name));
+  return it->second;
+}
+
+Status Planner::build_symbols() {
+  if (!has_symtab_) return ok_status();
+  std::vector<Sym*> locals, globals;
+  for (auto& y : o_.symbols) {
+    if (y->removed) continue;
+    bool global = y->bind() != STB_LOCAL || y->is_undefined() || y->is_common();
+    (global ? globals : locals).push_back(y.get());
+  }
+  std::vector<Sym*> syms = std::move(locals);
+  uint32_t first_global = static_cast<uint32_t>(syms.size()) + 1;
+  syms.insert(syms.end(), globals.begin(), globals.end());
+  sym_out_.assign(o_.symbols.size() + 1, 0);
+  for (uint32_t i = 0; i < syms.size(); ++i) {
+    sym_out_[syms[i]->in_index] = i + 1;
+    if (syms[i]->in_index != i + 1) syms_identity_ = false;
+  }
+  if (syms.size() != o_.symbols.size()) syms_identity_ = false;
+
+  StringTable strtab;
+  std::vector<uint32_t> handles(syms.size(), 0);
+  for (size_t i = 0; i < syms.size(); ++i)
+    if (syms[i]->type() != STT_SECTION) handles[i] = strtab.add(syms[i]->name);  // section symbols: st_name 0
+  strtab.finalize();
+
+  auto& tab = buffer();
+  tab.assign((syms.size() + 1) * f_.sym_size(), 0);
+  std::vector<uint8_t>* shndx = nullptr;
+  if (need_shndx_) {
+    shndx = &buffer();
+    shndx->assign((syms.size() + 1) * 4, 0);
+  }
+  for (size_t i = 0; i < syms.size(); ++i) {
+    const Sym& y = *syms[i];
+    uint32_t idx = y.special;
+    if (y.section) {
+      auto it = index_.find(y.section);
+      if (it == index_.end())
+        return err(o_.symtab, fmt::format("symbol '{}' is defined in removed section {} but is still needed",
+                                          y.name, y.section->name));
+      idx = it->second;
+    }
+    uint16_t field = static_cast<uint16_t>(idx);
+    if (y.section && idx >= SHN_LORESERVE) {
+      field = SHN_XINDEX;
+      store<uint32_t>(shndx->data() + (i + 1) * 4, f_.endian, idx);
+    }
+    encode_sym(strtab.offset(handles[i]), y.info, y.other, field, y.value, y.size, f_,
+               tab.data() + (i + 1) * f_.sym_size());
+  }
+  auto& st = out_[symtab_idx_];
+  st.hdr = SectionHeader{};
+  st.hdr.type = SHT_SYMTAB;
+  st.hdr.size = tab.size();
+  st.hdr.link = strtab_idx_;
+  st.hdr.info = first_global;
+  st.hdr.addralign = f_.file_align();
+  st.hdr.entsize = f_.sym_size();
+  st.bytes = tab;
+  st.name = ".symtab";
+  auto& strtab_bytes = buffer();
+  strtab_bytes = strtab.bytes();
+  auto& ss = out_[strtab_idx_];
+  ss.hdr = SectionHeader{};
+  ss.hdr.type = SHT_STRTAB;
+  ss.hdr.size = strtab_bytes.size();
+  ss.hdr.addralign = 1;
+  ss.bytes = strtab_bytes;
+  ss.name = ".strtab";
+  if (need_shndx_) {
+    auto& x = out_[shndx_idx_];
+    x.hdr = SectionHeader{};
+    x.hdr.type = SHT_SYMTAB_SHNDX;
+    x.hdr.size = shndx->size();
+    x.hdr.link = symtab_idx_;
+    x.hdr.addralign = 4;
+    x.hdr.entsize = 4;
+    x.bytes = *shndx;
+    x.name = ".symtab_shndx";
+  }
+  return ok_status();
+}
+
+Status Planner::encode_relocs(OutSection& os) {
+  Section& s = *os.src;
+  os.hdr.link = symtab_idx_;
+  EH_ASSIGN(os.hdr.info, out_index_of(s.info_section, &s));
+  if (syms_identity_ && !s.contents_changed) {
+    os.in_off = static_cast<int64_t>(s.hdr.offset);  // symbol indices unchanged: bytes are valid as they are
+    return ok_status();
+  }
+  EH_ASSIGN(auto* rels, o_.relocs(s));
+  bool rela = s.hdr.type == SHT_RELA;
+  auto& buf = buffer();
+  buf.assign(rels->size() * f_.rel_size(rela), 0);
+  for (size_t i = 0; i < rels->size(); ++i) {
+    const Reloc& r = (*rels)[i];
+    Relocation out{r.offset, r.type, 0, r.addend};
+    if (r.sym) {
+      out.sym = sym_out_[r.sym->in_index];
+      if (out.sym == 0)
+        return err(&s, fmt::format("relocation {} in {} refers to symbol '{}', which is removed", i, s.name, r.sym->name));
+    }
+    encode_rel(out, rela, f_, buf.data() + i * f_.rel_size(rela));
+  }
+  os.bytes = buf;
+  os.hdr.size = buf.size();
+  return ok_status();
+}
+
+Status Planner::encode_group(OutSection& os) {
+  Section& g = *os.src;
+  if (g.data.size() < 4 || g.data.size() % 4 != 0)
+    return err(&g, fmt::format("group section {} has size {:#x}, not a multiple of 4", g.name, g.data.size()));
+  std::unordered_map<uint32_t, const Section*> by_in;
+  for (auto& s : o_.sections)
+    if (s->in_index) by_in[s->in_index] = s.get();
+  auto& buf = buffer();
+  buf.assign(g.data.begin(), g.data.begin() + 4);
+  for (size_t i = 4; i < g.data.size(); i += 4) {
+    uint32_t in = load<uint32_t>(g.data.data() + i, f_.endian);
+    auto it = by_in.find(in);
+    if (it == by_in.end()) return err(&g, fmt::format("group section {} names section {}, which does not exist", g.name, in));
+    if (it->second->removed) continue;
+    auto ix = index_.find(it->second);
+    if (ix == index_.end()) continue;
+    buf.resize(buf.size() + 4);
+    store<uint32_t>(buf.data() + buf.size() - 4, f_.endian, ix->second);
+  }
+  os.bytes = buf;
+  os.hdr.size = buf.size();
+  os.hdr.link = symtab_idx_;
+  if (has_symtab_) {
+    uint32_t sig = g.hdr.info;
+    if (sig == 0 || sig >= sym_out_.size() || sym_out_[sig] == 0)
+      return err(&g, fmt::format("group section {} signature symbol {} is missing", g.name, sig));
+    os.hdr.info = sym_out_[sig];
+  }
+  return ok_status();
+}
+
+Status Planner::resolve_links(OutSection& os) {
+  Section& s = *os.src;
+  if (o_.is_attached_reloc(s)) return encode_relocs(os);
+  if (s.hdr.type == SHT_GROUP) return encode_group(os);
+  if (s.link) {
+    EH_ASSIGN(os.hdr.link, out_index_of(s.link, &s));
+  }
+  if (s.info_section) {
+    EH_ASSIGN(os.hdr.info, out_index_of(s.info_section, &s));
+  }
+  if (!s.is_nobits()) {
+    if (s.owned || s.in_index == 0)
+      os.bytes = s.data;
+    else
+      os.in_off = static_cast<int64_t>(s.hdr.offset);
+    os.hdr.size = s.data.size();
+  }
+  return ok_status();
+}
+
+void Planner::build_shstrtab() {
+  // binutils adds these three names first, then each section's name followed by its relocation
+  // sections' names, in the input's section order.
+  uint32_t h_symtab = 0, h_strtab = 0;
+  if (has_symtab_) {
+    h_symtab = shstr_.add(".symtab");
+    h_strtab = shstr_.add(".strtab");
+  }
+  uint32_t h_shstrtab = shstr_.add(".shstrtab");
+  for (auto& s : o_.sections) {
+    if (s->removed || regenerated(o_, *s)) continue;
+    out_[index_[s.get()]].name_handle = shstr_.add(s->name);
+    if (auto it = relocs_of_.find(s.get()); it != relocs_of_.end())
+      for (Section* r : it->second) out_[index_[r]].name_handle = shstr_.add(r->name);
+  }
+  uint32_t h_shndx = need_shndx_ ? shstr_.add(".symtab_shndx") : 0;
+  shstr_.finalize();
+  auto& bytes = buffer();
+  bytes = shstr_.bytes();
+  auto& os = out_[shstrtab_idx_];
+  os.hdr = SectionHeader{};
+  os.hdr.type = SHT_STRTAB;
+  os.hdr.size = bytes.size();
+  os.hdr.addralign = 1;
+  os.bytes = bytes;
+  os.name = ".shstrtab";
+  os.name_handle = h_shstrtab;
+  if (has_symtab_) {
+    out_[symtab_idx_].name_handle = h_symtab;
+    out_[strtab_idx_].name_handle = h_strtab;
+  }
+  if (need_shndx_) out_[shndx_idx_].name_handle = h_shndx;
+  for (size_t i = 1; i < out_.size(); ++i) out_[i].hdr.name = shstr_.offset(out_[i].name_handle);
+}
+
+void Planner::layout() {
+  const FileHeader& h = o_.header;
+  uint64_t end = f_.ehdr_size();
+  if (!o_.segments.empty()) {
+    end = std::max<uint64_t>(end, h.phoff + uint64_t{h.phnum} * h.phentsize);
+    for (const auto& p : o_.segments) end = std::max(end, p.offset + p.filesz);
+    for (size_t i = 1; i < out_.size(); ++i)
+      if (out_[i].fixed && out_[i].hdr.type != SHT_NOBITS) end = std::max(end, out_[i].hdr.offset + out_[i].hdr.size);
+  }
+  fixed_end_ = end;
+  uint64_t off = end;
+  auto place = [&](OutSection& os) {
+    os.hdr.addralign = normalized_align(os.hdr.addralign);
+    off = align_up(off, os.hdr.addralign);
+    os.hdr.offset = off;
+    if (os.hdr.type != SHT_NOBITS) off += os.hdr.size;
+  };
+  for (size_t i = 1; i < out_.size(); ++i) {
+    OutSection& os = out_[i];
+    if (os.fixed) {
+      os.hdr.addralign = normalized_align(os.hdr.addralign);
+      continue;  // keeps its input offset
+    }
+    if (os.deferred || !os.src) continue;
+    place(os);
+  }
+  if (has_symtab_) {
+    place(out_[symtab_idx_]);
+    if (need_shndx_) place(out_[shndx_idx_]);
+    place(out_[strtab_idx_]);
+  }
+  for (size_t i = 1; i < out_.size(); ++i)
+    if (out_[i].deferred) place(out_[i]);
+  place(out_[shstrtab_idx_]);
+  shoff_ = align_up(off, f_.file_align());
+  plan_.size = shoff_ + out_.size() * f_.shdr_size();
+}
+
+void Planner::emit() {
+  const uint32_t shnum = static_cast<uint32_t>(out_.size());
+  FileHeader h = o_.header;
+  h.shoff = shoff_;
+  if (o_.segments.empty()) {
+    h.phoff = 0;
+    h.phentsize = 0;
+  }
+  const uint32_t phnum = static_cast<uint32_t>(o_.segments.size());
+  // Extended numbering (gABI): counts that do not fit 16 bits live in section 0.
+  SectionHeader sh0;
+  uint16_t shnum_field = static_cast<uint16_t>(shnum), shstrndx_field = static_cast<uint16_t>(shstrtab_idx_);
+  uint16_t phnum_field = static_cast<uint16_t>(phnum);
+  if (shnum >= SHN_LORESERVE) {
+    shnum_field = 0;
+    sh0.size = shnum;
+  }
+  if (shstrtab_idx_ >= SHN_LORESERVE) {
+    shstrndx_field = SHN_XINDEX;
+    sh0.link = shstrtab_idx_;
+  }
+  if (phnum >= kPnXnum) {
+    phnum_field = kPnXnum;
+    sh0.info = phnum;
+  }
+  out_[0].hdr = sh0;
+
+  if (fixed_end_ > f_.ehdr_size() && !o_.segments.empty())
+    plan_.pieces.push_back(Piece{0, fixed_end_, 0, {}});
+  auto& ehdr = buffer();
+  ehdr.assign(f_.ehdr_size(), 0);
+  encode_ehdr(h, shnum_field, shstrndx_field, phnum_field, f_, ehdr.data());
+  plan_.pieces.push_back(Piece{0, ehdr.size(), -1, ehdr});
+  for (size_t i = 1; i < out_.size(); ++i) {
+    const OutSection& os = out_[i];
+    if (os.hdr.type == SHT_NOBITS || os.hdr.size == 0) continue;
+    if (os.fixed && !(os.src && os.src->contents_changed)) continue;  // already in the copied prefix
+    if (os.in_off >= 0)
+      plan_.pieces.push_back(Piece{os.hdr.offset, os.hdr.size, os.in_off, {}});
+    else
+      plan_.pieces.push_back(Piece{os.hdr.offset, os.bytes.size(), -1, os.bytes});
+  }
+  auto& shdrs = buffer();
+  shdrs.assign(out_.size() * f_.shdr_size(), 0);
+  for (size_t i = 0; i < out_.size(); ++i) encode_shdr(out_[i].hdr, f_, shdrs.data() + i * f_.shdr_size());
+  plan_.pieces.push_back(Piece{shoff_, shdrs.size(), -1, shdrs});
+}
+
+Result<OutputPlan> Planner::run() {
+  order_sections();
+  number_sections();
+  EH_TRY(build_symbols());
+  for (size_t i = 1; i < out_.size(); ++i)
+    if (out_[i].src) EH_TRY(resolve_links(out_[i]));
+  build_shstrtab();
+  layout();
+  emit();
+  return std::move(plan_);
+}
+
+}  // namespace
+
+Result<OutputPlan> plan_output(Object& o) { return Planner(o).run(); }
+
+std::vector<uint8_t> render(const OutputPlan& plan, std::span<const uint8_t> input) {
+  std::vector<uint8_t> out(plan.size, 0);
+  for (const Piece& p : plan.pieces) {
+    const uint8_t* src = p.in_off >= 0 ? input.data() + p.in_off : p.bytes.data();
+    std::memcpy(out.data() + p.out_off, src, p.size);
+  }
+  return out;
+}
+
+Status write_plan(const OutputPlan& plan, const MappedFile& input, const std::string& path, uint32_t mode) {
+  EH_ASSIGN(auto out, AtomicFile::create(path, mode));
+  if (plan.size <= kSmallOutput || input.fd() < 0) {
+    auto bytes = render(plan, input.bytes());
+    EH_TRY(out.append(bytes));
+    return out.commit();
+  }
+  // Large outputs (vmlinux): let the kernel copy unchanged ranges; holes read back as zeros.
+  EH_TRY(out.truncate(plan.size));
+  for (const Piece& p : plan.pieces) {
+    if (p.in_off >= 0)
+      EH_TRY(out.copy_from(input.fd(), static_cast<uint64_t>(p.in_off), p.out_off, p.size));
+    else
+      EH_TRY(out.write_at(p.out_off, p.bytes));
+  }
+  return out.commit();
+}
+
+}  // namespace elfhash::elf
