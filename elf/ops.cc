@@ -179,18 +179,35 @@ bool symbol_filtering_requested(const CopyOptions& opt) {
          !opt.remove_sections.empty() || !opt.only_sections.empty();
 }
 
+// binutils mark_symbols_used_in_relocations: every relocation of a section that is kept marks its
+// symbol, even when the relocation section itself is being removed (-R '.rel*'). Only the symbol
+// index is needed, so the raw entries are scanned without decoding them.
 Status mark_symbols_used_in_relocs(Object& o) {
+  const ElfFile& in = o.input();
+  const uint32_t nsyms = static_cast<uint32_t>(o.symbols.size());
   for (auto& s : o.sections) {
-    if (s->removed || !o.is_attached_reloc(*s)) continue;
-    EH_ASSIGN(auto* rels, o.relocs(*s));
-    for (auto& r : *rels)
-      if (r.sym) r.sym->used_in_reloc = true;
+    if (!o.is_attached_reloc(*s) || s->info_section->removed || s->contents_changed) continue;
+    const bool rela = s->hdr.type == SHT_RELA;
+    const size_t es = in.rel_size(rela);
+    if (s->hdr.entsize != es || s->data.size() % es != 0)
+      return obj_error(o, s.get(), fmt::format("relocation section {} has entry size {} (expected {})", s->name, s->hdr.entsize, es));
+    const uint8_t* p = s->data.data();
+    const size_t n = s->data.size() / es;
+    for (size_t i = 0; i < n; ++i, p += es) {
+      uint32_t sym = in.is64() ? static_cast<uint32_t>(load<uint64_t>(p + 8, in.endian()) >> 32)
+                               : load<uint32_t>(p + 4, in.endian()) >> 8;
+      if (sym == 0) continue;
+      if (sym > nsyms)
+        return make_error(in.path(), s->hdr.offset + i * es,
+                          fmt::format("relocation {} of {} refers to symbol {} of {}", i, s->name, sym, nsyms + 1));
+      o.symbols[sym - 1]->used_in_reloc = true;
+    }
   }
   // Group signatures must survive too.
   for (auto& g : o.sections) {
     if (g->removed || g->hdr.type != SHT_GROUP) continue;
     uint32_t sig = g->hdr.info;
-    if (sig != 0 && sig <= o.symbols.size()) o.symbols[sig - 1]->used_in_reloc = true;
+    if (sig != 0 && sig <= nsyms) o.symbols[sig - 1]->used_in_reloc = true;
   }
   return ok_status();
 }

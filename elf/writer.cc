@@ -224,6 +224,7 @@ Status Planner::build_symbols() {
 Status Planner::encode_relocs(OutSection& os) {
   Section& s = *os.src;
   os.hdr.link = symtab_idx_;
+  os.hdr.flags |= SHF_INFO_LINK;  // binutils always marks sh_info of relocation sections as a section index
   EH_ASSIGN(os.hdr.info, out_index_of(s.info_section, &s));
   if (syms_identity_ && !s.contents_changed) {
     os.in_off = static_cast<int64_t>(s.hdr.offset);  // symbol indices unchanged: bytes are valid as they are
@@ -283,7 +284,12 @@ Status Planner::resolve_links(OutSection& os) {
   Section& s = *os.src;
   if (o_.is_attached_reloc(s)) return encode_relocs(os);
   if (s.hdr.type == SHT_GROUP) return encode_group(os);
-  if (s.link) {
+  if (s.link && s.hdr.type >= 0x60000000 && regenerated(o_, *s.link)) {
+    // binutils cannot follow an OS-specific section's link to a table it rebuilds and writes 0. That
+    // is also the safe answer: such sections (e.g. .llvm_addrsig) hold symbol indices that the
+    // rebuilt .symtab no longer matches, and a zero link makes linkers ignore them.
+    os.hdr.link = 0;
+  } else if (s.link) {
     EH_ASSIGN(os.hdr.link, out_index_of(s.link, &s));
   }
   if (s.info_section) {
