@@ -97,13 +97,9 @@ void set_flags(Section& s, uint32_t f) {
   if (f & kSecMerge) flags |= SHF_MERGE;
   if (f & kSecStrings) flags |= SHF_STRINGS;
   s.hdr.flags = flags;
-  bool has_contents = s.hdr.type != SHT_NOBITS || (f & (kSecLoad | kSecContents));
-  bool nobits = (f & kSecAlloc) && ((f & kSecNoload) || !has_contents || !(f & (kSecLoad | kSecContents)));
-  if (nobits && s.hdr.type != SHT_NOBITS) {
-    s.hdr.type = SHT_NOBITS;
-    s.hdr.size = s.data.size();
-    s.data = {};
-  } else if (!nobits && s.hdr.type == SHT_NOBITS && (f & (kSecLoad | kSecContents))) {
+  // binutils keeps SEC_HAS_CONTENTS from the input whatever the new flags say, so a section with
+  // contents stays PROGBITS even with "noload"; a NOBITS section gains contents with load/contents.
+  if (s.hdr.type == SHT_NOBITS && (f & (kSecLoad | kSecContents))) {
     s.set_contents(std::vector<uint8_t>(s.hdr.size, 0));
     s.hdr.type = SHT_PROGBITS;
   }
@@ -158,7 +154,9 @@ Status apply_update_sections(Object& o, const CopyOptions& opt) {
 }
 
 Status apply_add_sections(Object& o, const CopyOptions& opt) {
-  for (const auto& a : opt.add_sections) {
+  // binutils prepends each --add-section to its list, so the sections land in reverse option order.
+  for (auto it = opt.add_sections.rbegin(); it != opt.add_sections.rend(); ++it) {
+    const SectionFile& a = *it;
     for (auto& c : o.sections)
       if (!c->removed && c->name == a.section)
         return obj_error(o, c.get(), fmt::format("--add-section: section '{}' already exists", a.section));
@@ -212,6 +210,13 @@ Status mark_symbols_used_in_relocs(Object& o) {
   return ok_status();
 }
 
+bool special_section_removed(const Sym& y, const CopyOptions& opt) {
+  const char* name = y.special == SHN_ABS ? "*ABS*" : y.special == SHN_COMMON ? "*COM*" : y.special == SHN_UNDEF ? "*UND*" : nullptr;
+  if (!name) return false;
+  if (opt.remove_sections.matches(name)) return true;
+  return !opt.only_sections.empty() && !opt.only_sections.matches(name);
+}
+
 PatternList symbol_patterns(const std::vector<std::string>& names, bool wildcard) {
   PatternList p(wildcard);
   for (const auto& n : names) p.add(n);
@@ -247,6 +252,9 @@ Status filter_symbols(Object& o, const CopyOptions& opt) {
     }
     if (keep && !y->used_in_reloc && !strip_unneeded.empty() && strip_unneeded.matches(y->name)) keep = false;
     if (keep && y->section && y->section->removed) keep = false;
+    // binutils runs symbols in special sections through the same -R/-j test under BFD's names for
+    // those sections, so -j without '*ABS*' drops absolute symbols such as STT_FILE.
+    if (keep && !y->section && special_section_removed(*y, opt)) keep = false;
     y->removed = !keep;
   }
   return ok_status();
