@@ -586,7 +586,7 @@ class Comparer {
   }
 
   // Entry size and count, validated as ElfFile::relocations() does. Entries are decoded one at a time
-  // instead: vmlinux has ~17M relocations and materializing both sides would cost ~800 MB.
+  // instead: vmlinux has ~12.6M relocations and materializing both sides would cost ~600 MB.
   static Result<size_t> reloc_count(const ElfFile& f, uint32_t i) {
     const SectionHeader& s = f.sections()[i];
     size_t es = f.rel_size(s.type == SHT_RELA);
@@ -700,14 +700,14 @@ void compare_trailers(const ElfFile& a, const ElfFile& b, const std::optional<Tr
                       const std::optional<TrailerFrame>& tb, Comparer& c) {
   const auto T = DiffCategory::kTrailer;
   if (!ta || !tb) {
-    if (ta || tb) c.add(T, "trailer", "presence", describe_trailer(ta), describe_trailer(tb));
+    if (ta || tb) c.add(T, "module_signature", "presence", describe_trailer(ta), describe_trailer(tb));
     return;
   }
   if (ta->id_type != tb->id_type)
-    c.add(T, "trailer", "id_type", trailer_type_name(ta->id_type), trailer_type_name(tb->id_type));
-  if (ta->sig_len != tb->sig_len) c.add(T, "trailer", "sig_len", dec(ta->sig_len), dec(tb->sig_len));
+    c.add(T, "module_signature", "id_type", trailer_type_name(ta->id_type), trailer_type_name(tb->id_type));
+  if (ta->sig_len != tb->sig_len) c.add(T, "module_signature", "sig_len", dec(ta->sig_len), dec(tb->sig_len));
   auto dx = a.bytes().subspan(ta->elf_size), dy = b.bytes().subspan(tb->elf_size);
-  if (auto at = first_difference(dx, dy)) c.add(T, "trailer", "bytes", bytes_at(dx, *at), bytes_at(dy, *at), *at);
+  if (auto at = first_difference(dx, dy)) c.add(T, "module_signature", "bytes", bytes_at(dx, *at), bytes_at(dy, *at), *at);
 }
 
 }  // namespace

@@ -29,7 +29,7 @@ std::string_view category_name(DiffCategory c);
 
 // One difference. `key` names the thing (a section label such as ".text" or ".group#1" for the second
 // section of that name, "foo [12]" for symbol 12 named foo, ".rela.text [7]" for relocation 7, "[2]
-// PT_LOAD" for program header 2); `field` names what differs ("sh_flags", "st_value", "contents",
+// PT_LOAD" for program header 2, "module_signature" for the trailer); `field` names what differs ("sh_flags", "st_value", "contents",
 // "presence", ...). Values are rendered as printable text, "(absent)" when one side lacks the thing.
 // For content differences `offset` is the first differing byte, relative to the section or segment.
 struct Difference {

@@ -312,6 +312,8 @@ TEST_F(CompareTest, HeaderField) {
   EXPECT_EQ(c.differences[0].field, "EI_OSABI");
 }
 
+uint64_t phdr_at(const ElfFile& f, uint32_t k) { return f.header().phoff + k * f.phdr_size(); }
+
 TEST_F(CompareTest, SegmentsAndLoadedBytes) {
   Comparison same = compare("exe", "exe");
   EXPECT_TRUE(same.equivalent()) << dump(same);
@@ -325,12 +327,18 @@ TEST_F(CompareTest, SegmentsAndLoadedBytes) {
   EXPECT_TRUE(loaded) << dump(c);
 
   patched("exe", "exe-flags", [](const ElfFile& f, std::vector<uint8_t>& b) {
-    b[f.header().phoff + 4] |= 2;  // p_flags of program header 0 gains PF_W
+    b[f.header().phoff + f.phdr_size() + 4] |= 2;  // program header 1 (the code) gains PF_W
   });
   Comparison p = compare("exe", "exe-flags");
-  ASSERT_EQ(p.differences.size(), 1u) << dump(p);
+  ASSERT_EQ(p.differences.size(), 2u) << dump(p);
   EXPECT_EQ(p.differences[0].category, DiffCategory::kSegment);
-  EXPECT_EQ(p.differences[0].field, "p_flags");
+  EXPECT_EQ(p.differences[0].key, "[0] PT_LOAD");
+  // The first PT_LOAD maps the ELF and program headers, so the patched header is a loaded byte too.
+  EXPECT_EQ(p.differences[0].field, "loaded bytes");
+  EXPECT_EQ(p.differences[0].offset, phdr_at(exe, 1) + 4);
+  EXPECT_EQ(p.differences[1].key, "[1] PT_LOAD");
+  EXPECT_EQ(p.differences[1].field, "p_flags");
+  EXPECT_EQ(p.differences[1].b, "0x7 (RWE)");
 }
 
 TEST_F(CompareTest, Trailer) {
@@ -369,8 +377,8 @@ TEST_F(CompareTest, Trailer) {
   EXPECT_EQ(bytes.differences[0].offset, 0u);
 
   Comparison type = compare("merkle1.ko", "pkcs7.ko");
-  ASSERT_NE(find(type, DiffCategory::kTrailer, "trailer", "id_type"), nullptr) << dump(type);
-  EXPECT_EQ(find(type, DiffCategory::kTrailer, "trailer", "id_type")->b, "PKCS#7");
+  ASSERT_NE(find(type, DiffCategory::kTrailer, "module_signature", "id_type"), nullptr) << dump(type);
+  EXPECT_EQ(find(type, DiffCategory::kTrailer, "module_signature", "id_type")->b, "PKCS#7");
 }
 
 TEST_F(CompareTest, TrailerWithImpossibleLengthIsNotATrailer) {

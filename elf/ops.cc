@@ -133,23 +133,28 @@ Result<std::vector<uint8_t>> read_bytes(const std::string& path) {
   return std::vector<uint8_t>(text.begin(), text.end());
 }
 
+Status update_one(Object& o, const std::string& name, std::vector<uint8_t> bytes) {
+  Section* s = nullptr;
+  for (auto& c : o.sections)
+    if (c->name == name) s = c.get();
+  if (!s) return make_error(o.input().path(), kNoOffset, fmt::format("--update-section: no section named '{}'", name));
+  if (s->removed) return obj_error(o, s, fmt::format("section {} matches both update and remove options", name));
+  if (s->is_nobits()) return obj_error(o, s, fmt::format("section {} has no contents to update", name));
+  bool pinned = s->is_alloc() && !o.segments.empty();
+  if (pinned && bytes.size() != s->data.size())
+    return obj_error(o, s, fmt::format("--update-section {}: new size {} differs from {} and the section is "
+                                       "allocated in a file with program headers (its address is fixed)",
+                                       name, bytes.size(), s->data.size()));
+  s->set_contents(std::move(bytes));
+  return ok_status();
+}
+
 Status apply_update_sections(Object& o, const CopyOptions& opt) {
   for (const auto& u : opt.update_sections) {
-    Section* s = nullptr;
-    for (auto& c : o.sections)
-      if (c->name == u.section) s = c.get();
-    if (!s) return make_error(o.input().path(), kNoOffset, fmt::format("--update-section: no section named '{}'", u.section));
-    if (s->removed)
-      return obj_error(o, s, fmt::format("section {} matches both update and remove options", u.section));
-    if (s->is_nobits()) return obj_error(o, s, fmt::format("section {} has no contents to update", u.section));
     EH_ASSIGN(auto bytes, read_bytes(u.file));
-    bool pinned = s->is_alloc() && !o.segments.empty();
-    if (pinned && bytes.size() != s->data.size())
-      return obj_error(o, s, fmt::format("--update-section {}: new size {} differs from {} and the section is "
-                                         "allocated in a file with program headers (its address is fixed)",
-                                         u.section, bytes.size(), s->data.size()));
-    s->set_contents(std::move(bytes));
+    EH_TRY(update_one(o, u.section, std::move(bytes)));
   }
+  for (const auto& [name, bytes] : opt.update_contents) EH_TRY(update_one(o, name, bytes));
   return ok_status();
 }
 

@@ -41,6 +41,8 @@ struct CopyOptions {
   std::vector<SectionFile> add_sections;     // --add-section NAME=FILE
   std::vector<SectionFile> update_sections;  // --update-section NAME=FILE
   std::vector<SectionFile> dump_sections;    // --dump-section NAME=FILE
+  // Like --update-section, with the contents given in memory (seal's .module_hashes).
+  std::vector<std::pair<std::string, std::vector<uint8_t>>> update_contents;
 };
 
 // Runs --dump-section requests against the unmodified input (binutils dumps before editing).

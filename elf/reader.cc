@@ -180,6 +180,10 @@ Status ElfFile::parse_sections() {
     if (i > 0 && s.type != SHT_NOBITS && s.type != SHT_NULL && !in_bounds(s.offset, s.size, fsize))
       return err(shdr_offset(i), fmt::format("section {} contents [{:#x}, +{:#x}) extend past end of file",
                                              i, s.offset, s.size));
+    // gABI: 0 or a power of two. A writer rounds offsets up to it, so garbage here means a garbage
+    // (or impossibly large) layout downstream.
+    if (i > 0 && (s.addralign & (s.addralign - 1)) != 0)
+      return err(shdr_offset(i), fmt::format("section {} sh_addralign {:#x} is not a power of two", i, s.addralign));
     shdrs_.push_back(s);
   }
   if (hdr_.shstrndx >= shnum)

@@ -7,7 +7,7 @@ PKGS=(
   g++ libssl-dev libfmt-dev libgtest-dev libgmock-dev liblief-dev
   binutils llvm elfutils clang-14 libclang-rt-14-dev
   qemu-system-x86 busybox-static kmod cpio xz-utils zstd
-  openssl hyperfine time python3
+  openssl hyperfine time python3 bc
 )
 missing=()
 for p in "${PKGS[@]}"; do

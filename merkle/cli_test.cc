@@ -1,0 +1,167 @@
+// `elfhash modules-merkle-tree` as a drop-in for the kernel's scripts/modules-merkle-tree (spec §6.3):
+// same files, same bytes, same exit codes. Also sign/verify/tree through the binary.
+#include <gtest/gtest.h>
+
+#include <fmt/core.h>
+
+#include "merkle/test_util.h"
+#include "merkle/trailer.h"
+
+namespace elfhash::merkle {
+namespace {
+
+using testing::from_hex;
+using testing::read_file;
+using testing::run;
+using testing::shell_quote;
+using testing::TempDir;
+using testing::write_file;
+
+const char* kL0 = "d35bfad562f1af84bbde249f4c31d23e8644252d0488968087fb1f08f9b91c7e";
+const char* kL1 = "d4b157f8301634f79da779fa8383a279af8537b8e209fa4090d884b31a6e8cf9";
+const char* kL2 = "e82095fe358dfe6a1d8461c9145af9a2cb6b599af6eade9dbff9861496be9a37";
+const char* kN00 = "612c79232e9cdffe2a454cf73e724faa6ee9e4165bcff25037f02c36046a905b";
+const char* kN01 = "f1869549d73c6764e4b753a51cc5871b6bdb10ac10c5139b014f884f87655cb0";
+const char* kTail = "000003000000000000000044" "7e4d6f64756c65207369676e617475726520617070656e6465647e0a";
+
+const char* kRootC =
+    "#include <linux/module_hashes.h>\n"
+    "\n"
+    "const struct\n"
+    "module_hashes_root module_hashes_root __module_hashes_section = {\n"
+    "\t.levels = 2,\n"
+    "\t.hash = {{\n"
+    "\t\t0xad, 0xaa, 0xf6, 0xb8, 0x2f, 0xf1, 0x75, 0x14,\n"
+    "\t\t0xbc, 0x27, 0x22, 0xc9, 0xdf, 0x35, 0x31, 0x80,\n"
+    "\t\t0x68, 0x9e, 0x7e, 0xee, 0x3d, 0x2f, 0x60, 0xdd,\n"
+    "\t\t0x28, 0x9e, 0x3b, 0x35, 0x12, 0x07, 0x99, 0x8b,\n"
+    "\t}},\n"
+    "};\n";
+
+const char* kEmptyC =
+    "#include <linux/module_hashes.h>\n"
+    "\n"
+    "const struct\n"
+    "module_hashes_root module_hashes_root __module_hashes_section = {\n"
+    "\t.levels = 0,\n"
+    "\t.hash = {{\n"
+    "\t\t0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,\n"
+    "\t\t0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,\n"
+    "\t\t0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,\n"
+    "\t\t0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,\n"
+    "\t}},\n"
+    "};\n";
+
+std::string text(const std::vector<uint8_t>& v) { return {v.begin(), v.end()}; }
+
+// Runs the tool in `dir` under a restrictive umask (the outputs must still be 0644).
+int merkle_tree(const TempDir& dir, const std::string& args) {
+  return run(fmt::format("cd {} && umask 077 && {} modules-merkle-tree {} 2>stderr.txt", shell_quote(dir.path()),
+                         shell_quote(testing::elfhash_binary()), args));
+}
+
+void make_abc(const TempDir& dir, const std::string& suffix) {
+  write_file(dir / "modules.order", std::string("drivers/a.o\nfs/sub/b.o\nc.o\n"));
+  write_file(dir / ("drivers/a" + suffix), std::string("A"));
+  write_file(dir / ("fs/sub/b" + suffix), std::string("B"));
+  write_file(dir / ("c" + suffix), std::string("C"));
+}
+
+TEST(ModulesMerkleTree, ThreeModulesLikeTheKernelTool) {
+  for (std::string suffix : {".ko", ".ko.stripped"}) {
+    TempDir dir;
+    make_abc(dir, suffix);
+    ASSERT_EQ(merkle_tree(dir, ".tmp_module_hashes.c " + suffix), 0) << text(read_file(dir / "stderr.txt"));
+    EXPECT_EQ(text(read_file(dir / ".tmp_module_hashes.c")), kRootC);
+    EXPECT_EQ(testing::file_mode(dir / ".tmp_module_hashes.c"), 0644u);
+    // Proofs replace the kmod suffix with .merkle and sit beside the modules.
+    EXPECT_EQ(to_hex(read_file(dir / "drivers/a.merkle")), std::string("00000000") + kL1 + kN01 + kTail);
+    EXPECT_EQ(to_hex(read_file(dir / "fs/sub/b.merkle")), std::string("00000001") + kL0 + kN01 + kTail);
+    EXPECT_EQ(to_hex(read_file(dir / "c.merkle")), std::string("00000002") + kL2 + kN00 + kTail);
+    for (auto p : {"drivers/a.merkle", "fs/sub/b.merkle", "c.merkle"}) EXPECT_EQ(testing::file_mode(dir / p), 0644u);
+  }
+}
+
+TEST(ModulesMerkleTree, ExistingProofsAreReplaced) {
+  TempDir dir;
+  make_abc(dir, ".ko");
+  write_file(dir / "c.merkle", std::string(500, 'x'));
+  ASSERT_EQ(merkle_tree(dir, "out.c .ko"), 0);
+  EXPECT_EQ(read_file(dir / "c.merkle").size(), 108u);
+}
+
+TEST(ModulesMerkleTree, EmptyOrder) {
+  TempDir dir;
+  write_file(dir / "modules.order", std::string());
+  ASSERT_EQ(merkle_tree(dir, "out.c .ko"), 0);
+  EXPECT_EQ(text(read_file(dir / "out.c")), kEmptyC);
+}
+
+TEST(ModulesMerkleTree, Failures) {
+  TempDir dir;
+  // Usage: exactly two arguments, status 2.
+  EXPECT_EQ(merkle_tree(dir, "out.c"), 2);
+  EXPECT_EQ(merkle_tree(dir, "out.c .ko extra"), 2);
+  // No modules.order: status 1.
+  EXPECT_EQ(merkle_tree(dir, "out.c .ko"), 1);
+  // A line not ending in .o.
+  write_file(dir / "modules.order", std::string("a.o\nb.ko\n"));
+  write_file(dir / "a.ko", std::string("A"));
+  EXPECT_EQ(merkle_tree(dir, "out.c .ko"), 1);
+  EXPECT_NE(text(read_file(dir / "stderr.txt")).find("'b.ko' does not end in '.o'"), std::string::npos);
+  // A missing and a zero-length module are fatal; nothing is written.
+  write_file(dir / "modules.order", std::string("a.o\nb.o\n"));
+  EXPECT_EQ(merkle_tree(dir, "out.c .ko"), 1);
+  write_file(dir / "b.ko", std::string());
+  EXPECT_EQ(merkle_tree(dir, "out.c .ko"), 1);
+  EXPECT_NE(text(read_file(dir / "stderr.txt")).find("b.ko"), std::string::npos);
+  EXPECT_FALSE(testing::file_exists(dir / "out.c"));
+  EXPECT_FALSE(testing::file_exists(dir / "a.merkle"));
+}
+
+TEST(Commands, TreeSignVerify) {
+  TempDir dir;
+  make_abc(dir, ".ko");
+  std::string exe = shell_quote(testing::elfhash_binary());
+  std::string d = shell_quote(dir.path());
+  ASSERT_EQ(run(fmt::format("cd {} && {} tree --suffix .ko --hashes-out h.bin --proofs-out proofs -j 2 --json > tree.json",
+                            d, exe)),
+            0);
+  EXPECT_EQ(to_hex(read_file(dir / "h.bin")),
+            "02000000adaaf6b82ff17514bc2722c9df353180689e7eee3d2f60dd289e3b351207998b");
+  EXPECT_NE(text(read_file(dir / "tree.json")).find("\"levels\": 2"), std::string::npos);
+  EXPECT_EQ(to_hex(read_file(dir / "proofs/c.merkle")), std::string("00000002") + kL2 + kN00 + kTail);
+  ASSERT_EQ(run(fmt::format("cd {} && {} tree --suffix .ko --endian big --hashes-out be.bin >/dev/null", d, exe)), 0);
+  EXPECT_EQ(to_hex(read_file(dir / "be.bin")).substr(0, 8), "00000002");
+
+  // Install copies and sign them from the proofs directory.
+  write_file(dir / "inst/drivers/a.ko", std::string("A"));
+  write_file(dir / "inst/fs/sub/b.ko", std::string("B"));
+  write_file(dir / "inst/c.ko", std::string("C"));
+  ASSERT_EQ(run(fmt::format("cd {} && {} sign --proofs-dir proofs --order modules.order --modules-dir inst", d, exe)), 0);
+  EXPECT_EQ(to_hex(read_file(dir / "inst/c.ko")), std::string("43") + "00000002" + kL2 + kN00 + kTail);
+  // A second signing is refused, and leaves the module unchanged.
+  EXPECT_EQ(run(fmt::format("cd {} && {} sign --merkle proofs/c.merkle inst/c.ko 2>/dev/null", d, exe)), 2);
+  EXPECT_EQ(read_file(dir / "inst/c.ko").size(), 109u);
+  // Both byte orders of the bare root verify (detected from the levels value).
+  for (std::string bin : {"h.bin", "be.bin"})
+    EXPECT_EQ(run(fmt::format("cd {} && {} verify --module-hashes {} inst/drivers/a.ko inst/fs/sub/b.ko inst/c.ko "
+                              ">out.txt",
+                              d, exe, bin)),
+              0);
+  EXPECT_EQ(text(read_file(dir / "out.txt")), "inst/drivers/a.ko: ok\ninst/fs/sub/b.ko: ok\ninst/c.ko: ok\n");
+  // --replace swaps the proof for B's: C now fails with ENOKEY, and an unsigned module is ENODATA.
+  ASSERT_EQ(run(fmt::format("cd {} && {} sign --replace --merkle proofs/fs/sub/b.merkle inst/c.ko", d, exe)), 0);
+  EXPECT_EQ(read_file(dir / "inst/c.ko").size(), 109u);
+  EXPECT_EQ(run(fmt::format("cd {} && {} verify --module-hashes h.bin inst/c.ko c.ko >out.txt", d, exe)), 1);
+  std::string out = text(read_file(dir / "out.txt"));
+  EXPECT_NE(out.find("inst/c.ko: mismatch (ENOKEY): "), std::string::npos) << out;
+  EXPECT_NE(out.find("c.ko: unsigned (ENODATA): no signature marker"), std::string::npos) << out;
+  // Missing module: read error, status 2; bad usage: status 2.
+  EXPECT_EQ(run(fmt::format("cd {} && {} verify --module-hashes h.bin nope.ko 2>/dev/null", d, exe)), 2);
+  EXPECT_EQ(run(fmt::format("cd {} && {} verify inst/c.ko 2>/dev/null", d, exe)), 2);
+  EXPECT_EQ(run(fmt::format("cd {} && {} sign --pkcs7 inst/c.ko 2>/dev/null", d, exe)), 2);
+}
+
+}  // namespace
+}  // namespace elfhash::merkle

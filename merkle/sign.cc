@@ -1,0 +1,31 @@
+#include "merkle/sign.h"
+
+#include <fmt/core.h>
+
+#include "elf/atomic_file.h"
+#include "elf/mapped_file.h"
+#include "merkle/trailer.h"
+
+namespace elfhash::merkle {
+
+Status sign_module(const std::string& module, std::span<const uint8_t> trailer, const std::string& trailer_name,
+                   bool replace) {
+  EH_TRY(check_merkle_trailer(trailer, trailer_name));
+  EH_ASSIGN(auto in, MappedFile::open(module));
+  auto bytes = in->bytes();
+  uint64_t image = bytes.size();
+  if (has_trailer_marker(bytes)) {
+    if (!replace)
+      return make_error(module, bytes.size() - kMarkerSize,
+                        "already has a signature trailer (use --replace to swap it)");
+    EH_ASSIGN(Trailer t, parse_trailer(bytes, module));
+    image = t.image_size;
+  }
+  if (image == 0) return make_error(module, kNoOffset, "empty module image");
+  EH_ASSIGN(AtomicFile out, AtomicFile::create(module, in->mode()));
+  EH_TRY(out.copy_from(in->fd(), 0, 0, image));
+  EH_TRY(out.write_at(image, trailer));
+  return out.commit();
+}
+
+}  // namespace elfhash::merkle

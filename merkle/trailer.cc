@@ -1,0 +1,110 @@
+#include "merkle/trailer.h"
+
+#include <fmt/core.h>
+
+#include <cstring>
+
+#include "elf/bytes.h"
+
+namespace elfhash::merkle {
+
+bool ModuleSignature::params_zero() const {
+  return algo == 0 && hash == 0 && signer_len == 0 && key_id_len == 0 && pad[0] == 0 && pad[1] == 0 &&
+         pad[2] == 0;
+}
+
+std::array<uint8_t, kSigInfoSize> encode_sig_info(const ModuleSignature& s) {
+  std::array<uint8_t, kSigInfoSize> b{s.algo, s.hash, s.id_type, s.signer_len, s.key_id_len,
+                                      s.pad[0], s.pad[1], s.pad[2]};
+  elf::store_be32(b.data() + 8, s.sig_len);
+  return b;
+}
+
+ModuleSignature decode_sig_info(const uint8_t* p) {
+  ModuleSignature s;
+  s.algo = p[0];
+  s.hash = p[1];
+  s.id_type = p[2];
+  s.signer_len = p[3];
+  s.key_id_len = p[4];
+  s.pad = {p[5], p[6], p[7]};
+  s.sig_len = elf::load_be32(p + 8);
+  return s;
+}
+
+std::vector<uint8_t> build_merkle_trailer(uint32_t pos, std::span<const Hash> siblings) {
+  std::vector<uint8_t> out(trailer_size(siblings.size()));
+  uint8_t* p = out.data();
+  elf::store_be32(p, pos);
+  p += 4;
+  for (const Hash& h : siblings) {
+    std::memcpy(p, h.data(), h.size());
+    p += h.size();
+  }
+  ModuleSignature info;
+  info.id_type = kIdTypeMerkle;
+  info.sig_len = static_cast<uint32_t>(proof_size(siblings.size()));
+  auto enc = encode_sig_info(info);
+  std::memcpy(p, enc.data(), enc.size());
+  p += enc.size();
+  std::memcpy(p, kMarker.data(), kMarker.size());
+  return out;
+}
+
+bool has_trailer_marker(std::span<const uint8_t> file) {
+  return file.size() >= kMarkerSize &&
+         std::memcmp(file.data() + file.size() - kMarkerSize, kMarker.data(), kMarkerSize) == 0;
+}
+
+const char* trailer_kind_name(TrailerKind k) {
+  switch (k) {
+    case TrailerKind::kNone: return "none";
+    case TrailerKind::kPkcs7: return "pkcs7";
+    case TrailerKind::kMerkle: return "merkle";
+    case TrailerKind::kOther: return "other";
+  }
+  return "?";
+}
+
+Result<Trailer> parse_trailer(std::span<const uint8_t> file, const std::string& name) {
+  Trailer t;
+  t.image_size = file.size();
+  if (!has_trailer_marker(file)) return t;
+  uint64_t len = file.size() - kMarkerSize;
+  if (len <= kSigInfoSize)
+    return make_error(name, 0, fmt::format("signature marker but only {} bytes before it, too few for the "
+                                           "12-byte struct module_signature", len));
+  uint64_t info_off = len - kSigInfoSize;
+  t.info = decode_sig_info(file.data() + info_off);
+  if (t.info.sig_len >= info_off)
+    return make_error(name, info_off,
+                      fmt::format("sig_len {} does not fit in front of struct module_signature ({} bytes)",
+                                  t.info.sig_len, info_off));
+  t.image_size = info_off - t.info.sig_len;
+  t.sig = file.subspan(t.image_size, t.info.sig_len);
+  t.kind = t.info.id_type == kIdTypePkcs7    ? TrailerKind::kPkcs7
+           : t.info.id_type == kIdTypeMerkle ? TrailerKind::kMerkle
+                                             : TrailerKind::kOther;
+  return t;
+}
+
+Result<uint32_t> check_merkle_trailer(std::span<const uint8_t> trailer, const std::string& name) {
+  uint64_t size = trailer.size();
+  if (!has_trailer_marker(trailer)) return make_error(name, kNoOffset, "no signature marker at the end");
+  if (size < trailer_size(1) || (size - trailer_size(0)) % kHashSize != 0)
+    return make_error(name, kNoOffset,
+                      fmt::format("size {} is not 44 + 32 * levels with levels >= 1", size));
+  uint64_t levels = (size - trailer_size(0)) / kHashSize;
+  uint64_t info_off = size - kMarkerSize - kSigInfoSize;
+  ModuleSignature info = decode_sig_info(trailer.data() + info_off);
+  if (info.id_type != kIdTypeMerkle)
+    return make_error(name, info_off + 2, fmt::format("id_type {} is not 3 (Merkle proof)", info.id_type));
+  if (!info.params_zero())
+    return make_error(name, info_off, "struct module_signature has non-zero algo/hash/signer/key/pad fields");
+  if (info.sig_len != proof_size(levels))
+    return make_error(name, info_off + 8,
+                      fmt::format("sig_len {} but the file holds a {}-byte proof", info.sig_len, proof_size(levels)));
+  return static_cast<uint32_t>(levels);
+}
+
+}  // namespace elfhash::merkle

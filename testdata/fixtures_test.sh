@@ -1,0 +1,40 @@
+#!/bin/sh
+# Checks that the generated fixtures have the properties testdata/README.md promises (with GNU readelf,
+# independently of elfhash's reader), so a toolchain change cannot silently weaken the other tests.
+set -u
+cd testdata
+fail=0
+check() {  # check DESCRIPTION COMMAND...
+  desc=$1; shift
+  if "$@" >/dev/null 2>&1; then echo "ok   $desc"; else echo "FAIL $desc"; fail=1; fi
+}
+hdr() { readelf -h "$1" | grep -q "$2"; }
+sec() { readelf -S -W "$1" | grep -Eq "$2"; }
+
+check "x86_64-module.o is ET_REL x86-64" hdr x86_64-module.o "REL (Relocatable file)"
+check "x86_64-module.o has COMDAT groups" sh -c "readelf -g x86_64-module.o | grep -q COMDAT"
+check "x86_64-module.o has .modinfo" sec x86_64-module.o '\] \.modinfo '
+check "x86_64-module.o has .rela.text.*" sec x86_64-module.o '\.rela\.text\.'
+check "x86_64-module.o has .debug_info" sec x86_64-module.o '\.debug_info '
+check "x86_64-module.o defines __mod_device_table__pci__foo_ids" \
+  sh -c "readelf -s -W x86_64-module.o | grep -q ' __mod_device_table__pci__foo_ids$'"
+for t in i386:ELF32:little armv7a:ELF32:little mips:ELF32:big powerpc:ELF32:big powerpc64:ELF64:big \
+         s390x:ELF64:big; do
+  n=${t%%:*}; rest=${t#*:}; cls=${rest%%:*}; end=${rest#*:}
+  check "cross-$n.o is $cls" hdr cross-$n.o "Class: *$cls"
+  check "cross-$n.o is $end endian" hdr cross-$n.o "$end endian"
+  check "cross-$n.o has relocations" sec cross-$n.o '\] \.rela?\.text'
+  check "cross-$n.o has DWARF" sec cross-$n.o '\.debug_info '
+done
+check "many-sections.o uses e_shnum = 0" hdr many-sections.o "Number of section headers: *0 (700"
+check "many-sections.o uses e_shstrndx = SHN_XINDEX" hdr many-sections.o "string table index: *65535 ("
+check "many-sections.o has SHT_SYMTAB_SHNDX" sec many-sections.o 'SYMTAB SECTION INDICES'
+check "vmlinux.unstripped is ET_EXEC" hdr vmlinux.unstripped "EXEC (Executable file)"
+check "vmlinux.unstripped has PT_LOAD" sh -c "readelf -l -W vmlinux.unstripped | grep -q '^  LOAD'"
+check "vmlinux.unstripped .module_hashes is 36 bytes, alloc" sec vmlinux.unstripped '\.module_hashes +PROGBITS +[0-9a-f]+ [0-9a-f]+ 000024 00 +A '
+check "vmlinux.unstripped .module_hashes is in a PT_LOAD" \
+  sh -c "readelf -l -W vmlinux.unstripped | grep -Eq '^   0[0-9] .*\.module_hashes'"
+check "vmlinux.unstripped keeps .rela.text (--emit-relocs)" sec vmlinux.unstripped '\] \.rela\.text '
+check "vmlinux.unstripped has .modinfo" sec vmlinux.unstripped '\] \.modinfo '
+[ $fail = 0 ] && echo "all fixture properties hold"
+exit $fail

@@ -1,0 +1,55 @@
+#!/bin/sh
+# Generates the ELF test fixtures from testdata/src/ into OUTDIR (see testdata/README.md).
+# Usage: testdata/make_fixtures.sh OUTDIR [SRCDIR]
+# Needs clang-14/clang++-14, GNU as and GNU ld (binutils). Output is deterministic: no absolute paths
+# or timestamps end up in the objects (-fdebug-compilation-dir, -fdebug-prefix-map).
+set -eu
+
+out=${1:?usage: make_fixtures.sh OUTDIR [SRCDIR]}
+src=${2:-$(dirname "$0")/src}
+mkdir -p "$out"
+export LC_ALL=C TZ=UTC
+
+CC=${CLANG:-clang-14}
+CXX=${CLANGXX:-clang++-14}
+AS=${AS:-as}
+LD=${LD:-ld}
+
+# Same source path for every build host so DWARF is reproducible.
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/fixtures.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+cp "$src"/module.cc "$src"/cross.c "$src"/start.c "$src"/vmlinux.lds "$tmp"/
+cd "$tmp"
+
+common="-c -g -O1 -ffreestanding -fno-ident -fdebug-compilation-dir=. -fno-stack-protector"
+sections="-ffunction-sections -fdata-sections"
+
+# 1. x86-64 C++ kernel-module-like object: COMDAT groups, .rela.*, DWARF, .modinfo.
+$CXX --target=x86_64-linux-gnu $common $sections -fno-exceptions -fno-rtti -fno-threadsafe-statics \
+  -nostdinc++ module.cc -o x86_64-module.o
+
+# 2. Cross-target objects: ELF32 LE (REL on i386, ARM), ELF64 BE, ELF32 BE.
+for t in i386-linux-gnu armv7a-linux-gnueabihf powerpc64-linux-gnu s390x-linux-gnu mips-linux-gnu \
+         powerpc-linux-gnu; do
+  $CC --target=$t $common $sections cross.c -o "cross-${t%%-*}.o"
+done
+
+# 3. >65280 sections: e_shnum = 0 / e_shstrndx = SHN_XINDEX escapes and SHT_SYMTAB_SHNDX.
+awk 'BEGIN {
+  for (i = 1; i <= 70000; i++)
+    printf ".section .s.%d,\"a\"\n.globl sym_%d\nsym_%d:\n.byte %d\n", i, i, i, i % 256
+  print ".text\n.globl many_entry\nmany_entry:\n.quad sym_1\n.quad sym_69996\n.quad sym_70000"
+}' > many.s
+$AS --64 -o many-sections.o many.s
+
+# 4. Miniature vmlinux.unstripped: static ET_EXEC with PT_LOADs, --emit-relocs, .module_hashes, .modinfo.
+$CC --target=x86_64-linux-gnu $common $sections start.c -o x86_64-start.o
+$CC --target=x86_64-linux-gnu $common $sections cross.c -o x86_64-cross.o
+$LD -static -nostdlib --emit-relocs --build-id=none -T vmlinux.lds -o vmlinux.unstripped \
+  x86_64-start.o x86_64-module.o x86_64-cross.o
+
+cd - >/dev/null
+for f in x86_64-module.o cross-i386.o cross-armv7a.o cross-powerpc64.o cross-s390x.o cross-mips.o \
+         cross-powerpc.o many-sections.o x86_64-start.o vmlinux.unstripped; do
+  cp "$tmp/$f" "$out/$f"
+done
