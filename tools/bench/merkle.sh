@@ -11,7 +11,7 @@
 #   RUNS      repetitions (default 5)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-elfhash=${ELFHASH:-bazel-bin/tools/elfhash}
+elfhash=$(readlink -f "${ELFHASH:-bazel-bin/tools/elfhash}")
 runs=${RUNS:-5}
 cores=$(nproc)
 jobs=${JOBS:-$cores}
