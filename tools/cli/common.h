@@ -44,7 +44,8 @@ std::optional<std::string> parse_options(int argc, char** argv, const std::vecto
 // Parses a positive decimal count (e.g. -j): 1 .. 4096.
 bool parse_count(std::string_view s, unsigned& out);
 
-// A JSON string literal (quotes included); bytes >= 0x80 pass through, so UTF-8 stays UTF-8.
+// A JSON string literal (quotes included). Well-formed UTF-8 passes through; any other byte >= 0x80
+// becomes \u00NN (its Latin-1 reading), so the result is valid JSON whatever the input bytes.
 std::string json_string(std::string_view s);
 
 }  // namespace elfhash::cli
