@@ -17,7 +17,7 @@ shift || true
 out=${FUZZ_OUT:-/tmp/elfhash-fuzz}
 cxx=${CLANGXX:-clang++-14}
 jobs=${FUZZ_JOBS:-1}
-all_targets=(fuzz_reader fuzz_objcopy fuzz_trailer fuzz_module_hashes)
+all_targets=(fuzz_reader fuzz_objcopy fuzz_trailer fuzz_module_hashes fuzz_inspect)
 targets=("${@:-${all_targets[@]}}")
 [ $# -eq 0 ] && targets=("${all_targets[@]}")
 mkdir -p "$out"/{obj,bin,seeds,corpus,crashes,fixtures}
