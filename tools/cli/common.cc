@@ -24,6 +24,10 @@ bool is_help(std::string_view arg) { return arg == "--help" || arg == "-h"; }
 
 OptMatch match_value(int argc, char** argv, int& i, std::initializer_list<std::string_view> names,
                      std::string& out) {
+  return match_value(argc, argv, i, std::span<const std::string_view>(names.begin(), names.size()), out);
+}
+
+OptMatch match_value(int argc, char** argv, int& i, std::span<const std::string_view> names, std::string& out) {
   std::string_view arg = argv[i];
   for (std::string_view name : names) {
     if (arg == name) {

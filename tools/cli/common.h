@@ -4,6 +4,7 @@
 
 #include <initializer_list>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,10 +28,13 @@ enum class OptMatch { kNo, kYes, kMissingValue };
 // `i` past what was consumed (the caller's loop increment then moves to the next argument).
 OptMatch match_value(int argc, char** argv, int& i, std::initializer_list<std::string_view> names,
                      std::string& out);
+OptMatch match_value(int argc, char** argv, int& i, std::span<const std::string_view> names, std::string& out);
 
 // One option for parse_options: exactly one of `value` (takes an argument) or `flag` is set.
+// `names` owns its list: an initializer_list member would dangle once the braced list that built a
+// named std::vector<Opt> goes out of scope (found by ASan in `diff`).
 struct Opt {
-  std::initializer_list<std::string_view> names;
+  std::vector<std::string_view> names;
   std::string* value = nullptr;
   bool* flag = nullptr;
 };

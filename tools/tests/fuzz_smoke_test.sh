@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # CI smoke run of the libFuzzer targets (tools/fuzz.sh: clang-14, -fsanitize=fuzzer,address,undefined,
 # seeds from the generated fixtures and the hostile corpus): every target must build and survive
-# FUZZ_SMOKE_SECONDS (default 15) of fuzzing with no crash, leak, hang or sanitizer report.
+# FUZZ_SMOKE_SECONDS (default 10) of fuzzing with no crash, leak, hang or sanitizer report.
 # One PASS/FAIL line per target, then "N passed, N failed". Longer runs: tools/fuzz.sh 600.
 #   FUZZ_OUT  work dir (default /tmp/elfhash-fuzz): objects and corpora persist, so later runs are
 #             incremental and start from what earlier runs found.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
-secs=${FUZZ_SMOKE_SECONDS:-15}
+secs=${FUZZ_SMOKE_SECONDS:-10}
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 bash "$here/../fuzz.sh" "$secs" > "$log" 2>&1
