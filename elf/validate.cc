@@ -14,14 +14,6 @@ namespace {
 // power of two would make the writer pad the output to an absurd size.
 constexpr uint64_t kMaxAlign = uint64_t{1} << 32;
 
-// The reader validates headers and section ranges at parse time but decodes symbol, relocation and
-// group tables lazily. Object::load reads only what the edit needs and copies the rest as bytes, so a
-// corrupt table the edit does not touch would pass through to the output: decode them all first
-// (linear in the file size) so that every command refuses the same malformed inputs as the reader.
-//
-// ElfFile::check_tables() would do, but it materialises every relocation section as a vector (12.6M
-// entries, ~500 MB, for a distro vmlinux), so relocation sections are checked here by a scan that
-// applies the same rules as ElfFile::relocations() with the same messages and allocates nothing.
 constexpr size_t kReleaseWindow = size_t{4} << 20;
 
 // Drops the whole pages of `bytes` (part of the read-only file mapping) from this process's resident
@@ -33,6 +25,9 @@ void release_pages(std::span<const uint8_t> bytes) {
   if (hi > lo) madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_DONTNEED);
 }
 
+// ElfFile::relocations() materialises a section as a vector (12.6M entries, ~500 MB, for a distro
+// vmlinux), so relocation sections are checked here by a scan that applies the same rules with the same
+// messages and allocates nothing.
 Status check_relocations(const ElfFile& elf, uint32_t idx) {
   const auto& sh = elf.sections();
   const SectionHeader& s = sh[idx];
@@ -72,6 +67,10 @@ Status check_relocations(const ElfFile& elf, uint32_t idx) {
 
 }  // namespace
 
+// The reader validates headers and section ranges at parse time but decodes symbol, relocation and
+// group tables lazily. Object::load reads only what the edit needs and copies the rest as bytes, so a
+// corrupt table the edit does not touch would pass through to the output: decode them all first
+// (linear in the file size) so that every command refuses the same malformed inputs as the reader.
 Status validate_tables(const ElfFile& elf) {
   const auto& sh = elf.sections();
   // Symbol tables first (names included): relocations and groups refer into them.
