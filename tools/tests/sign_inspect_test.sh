@@ -130,11 +130,15 @@ merkle_inspect() {
   [ "$(jget signature.pos < "$d/c.json")" = 2 ] &&
   [ "$(jget signature.levels < "$d/c.json")" = 2 ] &&
   [ "$(jget verify.result < "$d/c.json")" = ok ] || return 1
+  # One flipped byte in the image: the recomputed root differs (-ENOKEY), exit 1.
+  cp "$d/c.ko" "$d/c-bad.ko" && printf 'X' | dd of="$d/c-bad.ko" bs=1 seek=100 conv=notrunc 2>/dev/null
+  "$E" inspect --json --vmlinux "$d/vmlinux" "$d/c-bad.ko" > "$d/flip.json"
+  [ $? = 1 ] && [ "$(jget verify.result < "$d/flip.json")" = mismatch ] || return 1
   # The unpatched vmlinux (levels 0): exit 1 and the kernel's verdict (-ENOPKG, wrong proof length).
   "$E" inspect --json --vmlinux "$F/vmlinux.unstripped" "$d/c.ko" > "$d/bad.json"
   [ $? = 1 ] && [ "$(jget verify.result < "$d/bad.json")" = unsupported ]
 }
-check "inspect a Merkle module: pos, levels, --vmlinux verdicts ok / unsupported (exit 1)" merkle_inspect
+check "inspect a Merkle module: pos, levels, --vmlinux verdicts ok / mismatch / unsupported (exit 1)" merkle_inspect
 
 # --- diff (docs/diff.md): exit 0 / 1 / 2, trailers, JSON ---
 check "diff: signed vs unsigned differs in the trailer only (exit 1)" bash -c \
