@@ -7,6 +7,7 @@
 #include "elf/atomic_file.h"
 #include "elf/object.h"
 #include "elf/reader.h"
+#include "elf/validate.h"
 #include "elf/writer.h"
 
 namespace elfhash::elf {
@@ -22,6 +23,7 @@ uint64_t load_address(const Object& o, const Section& s) {
 }
 
 Result<Object> load_edited(const ElfFile& elf, const CopyOptions& opt) {
+  EH_TRY(validate_tables(elf));
   EH_ASSIGN(auto o, Object::load(elf));
   EH_TRY(dump_sections(o, opt));
   EH_TRY(apply(o, opt));

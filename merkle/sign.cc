@@ -8,9 +8,7 @@
 
 namespace elfhash::merkle {
 
-Status sign_module(const std::string& module, std::span<const uint8_t> trailer, const std::string& trailer_name,
-                   bool replace) {
-  EH_TRY(check_merkle_trailer(trailer, trailer_name));
+Status append_trailer(const std::string& module, bool replace, const TrailerMaker& make) {
   EH_ASSIGN(auto in, MappedFile::open(module));
   auto bytes = in->bytes();
   uint64_t image = bytes.size();
@@ -22,10 +20,19 @@ Status sign_module(const std::string& module, std::span<const uint8_t> trailer, 
     image = t.image_size;
   }
   if (image == 0) return make_error(module, kNoOffset, "empty module image");
+  EH_ASSIGN(std::vector<uint8_t> trailer, make(bytes.first(image)));
   EH_ASSIGN(AtomicFile out, AtomicFile::create(module, in->mode()));
   EH_TRY(out.copy_from(in->fd(), 0, 0, image));
   EH_TRY(out.write_at(image, trailer));
   return out.commit();
+}
+
+Status sign_module(const std::string& module, std::span<const uint8_t> trailer, const std::string& trailer_name,
+                   bool replace) {
+  EH_TRY(check_merkle_trailer(trailer, trailer_name));
+  return append_trailer(module, replace, [&](std::span<const uint8_t>) -> Result<std::vector<uint8_t>> {
+    return std::vector<uint8_t>(trailer.begin(), trailer.end());
+  });
 }
 
 }  // namespace elfhash::merkle

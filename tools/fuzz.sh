@@ -17,7 +17,7 @@ shift || true
 out=${FUZZ_OUT:-/tmp/elfhash-fuzz}
 cxx=${CLANGXX:-clang++-14}
 jobs=${FUZZ_JOBS:-1}
-all_targets=(fuzz_reader fuzz_objcopy fuzz_trailer fuzz_module_hashes)
+all_targets=(fuzz_reader fuzz_objcopy fuzz_trailer fuzz_module_hashes fuzz_inspect)
 targets=("${@:-${all_targets[@]}}")
 [ $# -eq 0 ] && targets=("${all_targets[@]}")
 mkdir -p "$out"/{obj,bin,seeds,corpus,crashes,fixtures}
@@ -89,9 +89,13 @@ for t in "${targets[@]}"; do
   [ "$t" = fuzz_objcopy ] && seeds=$out/seeds/objcopy
   mkdir -p "$out/corpus/$t"
   echo "fuzz.sh: running $t for ${secs}s"
-  "$out/bin/$t" "$out/corpus/$t" "$seeds" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
-    -max_len=1048576 -jobs="$jobs" -workers="$jobs" -print_final_stats=1 \
-    -artifact_prefix="$out/crashes/$t-" >"$out/$t.log" 2>&1
+  # -jobs makes libFuzzer write fuzz-N.log files into the current directory: only pass it when
+  # asked for parallel workers, and run from $out so nothing lands in the source tree.
+  par=()
+  [ "$jobs" -gt 1 ] && par=(-jobs="$jobs" -workers="$jobs")
+  (cd "$out" && "$out/bin/$t" "$out/corpus/$t" "$seeds" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+    -max_len=1048576 "${par[@]}" -print_final_stats=1 \
+    -artifact_prefix="$out/crashes/$t-") >"$out/$t.log" 2>&1
   rc=$?
   execs=$(grep -ho 'stat::number_of_executed_units: *[0-9]*' "$out/$t.log" | awk '{s += $2} END {print s + 0}')
   if [ $rc != 0 ]; then

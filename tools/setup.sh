@@ -8,6 +8,7 @@ PKGS=(
   binutils llvm elfutils clang-14 libclang-rt-14-dev
   qemu-system-x86 busybox-static kmod cpio xz-utils zstd
   openssl hyperfine time python3 bc
+  linux-kbuild-6.1
 )
 missing=()
 for p in "${PKGS[@]}"; do

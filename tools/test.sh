@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The test command (README): installs what is missing, runs every Bazel test (unit, golden, fixture,
-# determinism, hostile-input), then the real-kernel tests under qemu, and prints "N passed, N failed".
+# determinism, hostile-input), then the real-kernel tests under qemu, a short fuzzing smoke run and the
+# whole Bazel suite again under ASan+UBSan, and prints "N passed, N failed".
 #   ELFHASH_SKIP_KERNEL=1   skip the qemu/real-kernel tests (they download Debian's kernel packages)
+#   ELFHASH_SKIP_HARDENING=1  skip the fuzz smoke run and the ASan+UBSan pass (docs/threat-model.md)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh || exit 1
@@ -20,6 +22,20 @@ if [ "${ELFHASH_SKIP_KERNEL:-0}" != 1 ]; then
     [ "${PIPESTATUS[0]}" = 0 ] || rc=1
     kernel_logs+=("$log")
   done
+fi
+if [ "${ELFHASH_SKIP_HARDENING:-0}" != 1 ]; then
+  log="$logdir/fuzz_smoke_test.log"
+  echo "== tools/tests/fuzz_smoke_test.sh"
+  bash tools/tests/fuzz_smoke_test.sh 2>&1 | tee "$log"
+  [ "${PIPESTATUS[0]}" = 0 ] || rc=1
+  kernel_logs+=("$log")
+  # --config=asan builds in the fastbuild output tree, so bazel-bin keeps the -c opt binary. Its test
+  # cases are counted once more, as their own line.
+  log="$logdir/asan.log"
+  echo "== bazel test --config=asan //..."
+  bazel test --config=asan //... || rc=1
+  python3 tools/count_tests.py "$(bazel info --config=asan bazel-testlogs)" | sed 's/, [0-9]* skipped//' | tee "$log"
+  kernel_logs+=("$log")
 fi
 python3 tools/count_tests.py "$(bazel info -c opt bazel-testlogs)" "${kernel_logs[@]}" || rc=1
 exit $rc

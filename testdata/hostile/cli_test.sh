@@ -1,7 +1,8 @@
 #!/bin/bash
 # CLI half of the hostile-input test: every malformed case must make `elfhash objcopy IN OUT` and
 # `elfhash strip -o OUT IN` exit 2 with one line on stderr containing the expected substring
-# (expected.txt), within a time limit, leaving no output (or temporary) file behind.
+# (expected.txt), within a time limit, leaving no output (or temporary) file behind; and `elfhash
+# inspect IN` likewise (nothing on stdout), for the trailer cases too (their TRAILER text).
 # A command that is still a stub ("not implemented") is reported as skipped, not passed, and so are
 # the cases listed in cli_known_gaps.txt while they still get through.
 set -u
@@ -41,12 +42,15 @@ run_cmd() {
     objcopy) timeout -k 5 "$TIMEOUT" "$ELFHASH" objcopy "$2" "$3" 2>"$tmp/stderr" >/dev/null ;;
     # --strip-debug: what INSTALL_MOD_STRIP=1 runs (spec §5.4).
     strip) timeout -k 5 "$TIMEOUT" "$ELFHASH" strip --strip-debug -o "$3" "$2" 2>"$tmp/stderr" >/dev/null ;;
+    # Reports on stdout; anything printed for a refused file counts as output left behind.
+    inspect) timeout -k 5 "$TIMEOUT" "$ELFHASH" inspect "$2" 2>"$tmp/stderr" >"$tmp/stdout" ;;
   esac
   rc=$?
+  if [ "$1" = inspect ] && [ -s "$tmp/stdout" ]; then cp "$tmp/stdout" "$3"; fi
   err=$(cat "$tmp/stderr")
 }
 
-for kind in objcopy strip; do
+for kind in objcopy strip inspect; do
   # A command that cannot even copy a valid fixture is not implemented yet: skip, don't pass.
   probe_out=$tmp/probe-$kind.o
   run_cmd "$kind" testdata/x86_64-module.o "$probe_out"
@@ -61,7 +65,10 @@ for kind in objcopy strip; do
   while IFS=$'\t' read -r name want trailer cli; do
     case $name in ''|'#'*) continue ;; esac
     [ -n "$cli" ] && want=$cli        # the commands must refuse what the reader accepts
-    [ "$want" = valid ] && continue  # trailer cases: the ELF part is fine
+    if [ "$want" = valid ]; then      # trailer cases: the ELF part is fine; inspect reads the trailer
+      [ "$kind" = inspect ] && [ "$trailer" != - ] || continue
+      want=$trailer
+    fi
     in=$corpus/$name.elf
     outdir=$tmp/out-$kind-$name
     mkdir -p "$outdir"

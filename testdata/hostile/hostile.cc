@@ -262,6 +262,20 @@ std::vector<Recipe> recipes() {
       {"trailer-merkle-bad-length", kMod, [](M& m) {
          m.append(std::vector<uint8_t>(37, 0xab)); m.append(sig_info(3, 37)); m.append(kMarker);
        }},
+      {"trailer-pkcs7-garbage", kMod, [](M& m) {
+         m.append(std::vector<uint8_t>(40, 0xab)); m.append(sig_info(2, 40)); m.append(kMarker);
+       }},
+      // A DER SEQUENCE header claiming 64 KiB more than the payload holds.
+      {"trailer-pkcs7-truncated-der", kMod, [](M& m) {
+         m.append(std::vector<uint8_t>{0x30, 0x82, 0xff, 0xff, 0x06, 0x09}); m.append(sig_info(2, 6)); m.append(kMarker);
+       }},
+      // A well-sized one-level proof whose struct has signer_len 1 (mod_check_sig: -EBADMSG).
+      {"trailer-nonzero-params", kMod, [](M& m) {
+         auto info = sig_info(3, 36);
+         info[3] = 1;
+         m.append(std::vector<uint8_t>(36, 0xab)); m.append(info); m.append(kMarker);
+       }},
+      {"trailer-siglen-zero", kMod, [](M& m) { m.append(sig_info(3, 0)); m.append(kMarker); }},
       {"trailer-marker-only", kMod, [](M& m) { m.truncate(0); m.append(kMarker); }},
       {"trailer-marker-after-elf", kMod, [](M& m) { m.truncate(8); m.append(kMarker); }},
   };

@@ -1,5 +1,6 @@
 // `elfhash sign`: the "sign" step of modules_install under CONFIG_MODULE_HASHES (spec §5.3:
-// `cat $(objtree)/<stem>.merkle >> <installed module>`), atomic and refusing to stack trailers.
+// `cat $(objtree)/<stem>.merkle >> <installed module>`), atomic and refusing to stack trailers; and
+// --pkcs7, the bytes of the kernel's scripts/sign-file for out-of-tree modules (docs/sign.md).
 #include <fmt/core.h>
 
 #include <cstdio>
@@ -8,6 +9,7 @@
 
 #include "merkle/io.h"
 #include "merkle/order.h"
+#include "merkle/pkcs7.h"
 #include "merkle/sign.h"
 #include "merkle/trailer.h"
 #include "tools/cli/commands.h"
@@ -19,16 +21,22 @@ namespace {
 const char kUsage[] =
     "usage: elfhash sign --merkle PROOF [--replace] MODULE\n"
     "       elfhash sign --proofs-dir DIR --modules-dir MDIR [--order FILE] [--replace]\n"
-    "       elfhash sign --pkcs7 ...            (not implemented yet)\n"
+    "       elfhash sign --pkcs7 [--hash ALGO] --key KEY.pem --cert CERT [--replace]\n"
+    "                    [--allow-nondeterministic] MODULE...\n"
     "\n"
     "Appends a .merkle proof trailer to a module in place (atomically). A module that already ends\n"
     "in a signature trailer is refused unless --replace, which cuts the old trailer off first.\n"
     "The second form signs every installed module: MDIR/<stem>.ko gets DIR/<stem>.merkle, for every\n"
-    "<stem>.o in modules.order (default DIR/modules.order), like modules_install does.\n";
+    "<stem>.o in modules.order (default DIR/modules.order), like modules_install does.\n"
+    "The third form appends a PKCS#7 signature, byte for byte what the kernel's scripts/sign-file\n"
+    "writes for the same key (PEM), certificate (DER or PEM) and module; --hash defaults to sha256.\n"
+    "Only RSA (PKCS#1 v1.5) keys sign deterministically; others are refused unless\n"
+    "--allow-nondeterministic.\n";
 
 struct SignArgs {
   std::string merkle, proofs_dir, modules_dir, order;
   bool replace = false, pkcs7 = false;
+  merkle::Pkcs7SignOptions p7;
 };
 
 int sign_one(const std::string& module, const std::string& proof, bool replace) {
@@ -53,6 +61,20 @@ int sign_tree(const SignArgs& a) {
   return kExitOk;
 }
 
+// Signs each module in turn with one loaded key; stops at the first failure like sign_tree().
+int sign_pkcs7(const SignArgs& a, const std::vector<std::string>& modules) {
+  auto signer = merkle::Pkcs7Signer::load(a.p7);
+  if (!signer.ok()) return report(signer.error(), kExitError);
+  for (const auto& m : modules) {
+    auto st = merkle::append_trailer(m, a.replace, [&](std::span<const uint8_t> image) -> Result<std::vector<uint8_t>> {
+      EH_ASSIGN(auto cms, signer->sign(image, m));
+      return merkle::build_pkcs7_trailer(cms);
+    });
+    if (!st.ok()) return report(st.error(), kExitError);
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 int cmd_sign(int argc, char** argv) {
@@ -65,17 +87,27 @@ int cmd_sign(int argc, char** argv) {
                             {{"--modules-dir"}, &a.modules_dir},
                             {{"--order"}, &a.order},
                             {{"--pkcs7"}, nullptr, &a.pkcs7},
+                            {{"--hash"}, &a.p7.hash},
+                            {{"--key"}, &a.p7.key_path},
+                            {{"--cert"}, &a.p7.cert_path},
+                            {{"--allow-nondeterministic"}, nullptr, &a.p7.allow_nondeterministic},
                             {{"--replace"}, nullptr, &a.replace}},
                            pos, help);
   if (help) {
     std::fputs(kUsage, stdout);
     return kExitOk;
   }
-  if (a.pkcs7) {
-    std::fprintf(stderr, "elfhash: sign --pkcs7 is not implemented\n");
-    return kExitError;
-  }
   if (err) return usage_error("sign", *err);
+  bool p7_opts = !a.p7.key_path.empty() || !a.p7.cert_path.empty() || a.p7.hash != "sha256" ||
+                 a.p7.allow_nondeterministic;
+  if (a.pkcs7) {
+    if (!a.merkle.empty() || !a.proofs_dir.empty() || !a.modules_dir.empty() || !a.order.empty())
+      return usage_error("sign", "--pkcs7 cannot be combined with --merkle/--proofs-dir/--modules-dir/--order");
+    if (a.p7.key_path.empty() || a.p7.cert_path.empty()) return usage_error("sign", "--pkcs7 needs --key and --cert");
+    if (pos.empty()) return usage_error("sign", "--pkcs7 needs at least one MODULE");
+    return sign_pkcs7(a, pos);
+  }
+  if (p7_opts) return usage_error("sign", "--hash/--key/--cert/--allow-nondeterministic go with --pkcs7");
   if (!a.merkle.empty()) {
     if (!a.proofs_dir.empty() || !a.modules_dir.empty() || !a.order.empty())
       return usage_error("sign", "--merkle cannot be combined with --proofs-dir/--modules-dir/--order");

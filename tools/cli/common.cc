@@ -24,6 +24,10 @@ bool is_help(std::string_view arg) { return arg == "--help" || arg == "-h"; }
 
 OptMatch match_value(int argc, char** argv, int& i, std::initializer_list<std::string_view> names,
                      std::string& out) {
+  return match_value(argc, argv, i, std::span<const std::string_view>(names.begin(), names.size()), out);
+}
+
+OptMatch match_value(int argc, char** argv, int& i, std::span<const std::string_view> names, std::string& out) {
   std::string_view arg = argv[i];
   for (std::string_view name : names) {
     if (arg == name) {
@@ -87,9 +91,34 @@ bool parse_count(std::string_view s, unsigned& out) {
   return true;
 }
 
+namespace {
+
+// Length of the well-formed UTF-8 sequence at s[i] (RFC 3629: no overlongs, no surrogates, at most
+// U+10FFFF), or 0.
+size_t utf8_length(std::string_view s, size_t i) {
+  auto b = [&](size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0u; };
+  auto cont = [&](size_t k) { return (b(k) & 0xc0) == 0x80; };
+  unsigned c = b(0);
+  if (c >= 0xc2 && c <= 0xdf) return cont(1) ? 2 : 0;
+  if (c >= 0xe0 && c <= 0xef) {
+    if (!cont(1) || !cont(2)) return 0;
+    if ((c == 0xe0 && b(1) < 0xa0) || (c == 0xed && b(1) >= 0xa0)) return 0;
+    return 3;
+  }
+  if (c >= 0xf0 && c <= 0xf4) {
+    if (!cont(1) || !cont(2) || !cont(3)) return 0;
+    if ((c == 0xf0 && b(1) < 0x90) || (c == 0xf4 && b(1) >= 0x90)) return 0;
+    return 4;
+  }
+  return 0;
+}
+
+}  // namespace
+
 std::string json_string(std::string_view s) {
   std::string out = "\"";
-  for (char c : s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
     auto u = static_cast<unsigned char>(c);
     switch (c) {
       case '"': out += "\\\""; break;
@@ -98,8 +127,18 @@ std::string json_string(std::string_view s) {
       case '\t': out += "\\t"; break;
       case '\r': out += "\\r"; break;
       default:
-        if (u < 0x20) out += fmt::format("\\u{:04x}", u);
-        else out += c;
+        if (u < 0x20 || u == 0x7f) {
+          out += fmt::format("\\u{:04x}", u);
+        } else if (u < 0x80) {
+          out += c;
+        } else if (size_t n = utf8_length(s, i)) {
+          out.append(s.substr(i, n));
+          i += n - 1;
+        } else {
+          // Not UTF-8 (files hold arbitrary bytes): emit the byte as the code point of the same value,
+          // so the output is always valid JSON and the same input always gives the same text.
+          out += fmt::format("\\u{:04x}", u);
+        }
     }
   }
   return out + "\"";

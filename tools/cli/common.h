@@ -4,6 +4,7 @@
 
 #include <initializer_list>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,10 +28,13 @@ enum class OptMatch { kNo, kYes, kMissingValue };
 // `i` past what was consumed (the caller's loop increment then moves to the next argument).
 OptMatch match_value(int argc, char** argv, int& i, std::initializer_list<std::string_view> names,
                      std::string& out);
+OptMatch match_value(int argc, char** argv, int& i, std::span<const std::string_view> names, std::string& out);
 
 // One option for parse_options: exactly one of `value` (takes an argument) or `flag` is set.
+// `names` owns its list: an initializer_list member would dangle once the braced list that built a
+// named std::vector<Opt> goes out of scope (found by ASan in `diff`).
 struct Opt {
-  std::initializer_list<std::string_view> names;
+  std::vector<std::string_view> names;
   std::string* value = nullptr;
   bool* flag = nullptr;
 };
@@ -44,7 +48,8 @@ std::optional<std::string> parse_options(int argc, char** argv, const std::vecto
 // Parses a positive decimal count (e.g. -j): 1 .. 4096.
 bool parse_count(std::string_view s, unsigned& out);
 
-// A JSON string literal (quotes included); bytes >= 0x80 pass through, so UTF-8 stays UTF-8.
+// A JSON string literal (quotes included). Well-formed UTF-8 passes through; any other byte >= 0x80
+// becomes \u00NN (its Latin-1 reading), so the result is valid JSON whatever the input bytes.
 std::string json_string(std::string_view s);
 
 }  // namespace elfhash::cli
