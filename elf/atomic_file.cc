@@ -1,6 +1,7 @@
 #include "elf/atomic_file.h"
 
 #include <fcntl.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -61,6 +62,8 @@ AtomicFile::AtomicFile(AtomicFile&& o) noexcept
       end_(o.end_),
       committed_(o.committed_),
       stream_(o.stream_),
+      no_copy_range_(o.no_copy_range_),
+      no_sendfile_(o.no_sendfile_),
       mem_(std::move(o.mem_)) {
   o.fd_ = -1;
   o.tmp_.clear();
@@ -97,11 +100,29 @@ Status AtomicFile::append(std::span<const uint8_t> data) { return write_at(end_,
 Status AtomicFile::copy_from(int in_fd, uint64_t in_off, uint64_t out_off, uint64_t size) {
   loff_t ioff = static_cast<loff_t>(in_off), ooff = static_cast<loff_t>(out_off);
   uint64_t left = size;
-  while (left > 0 && !stream_) {
+  // In-kernel copies first, each tried until the kernel says it cannot do it for this pair of files:
+  // copy_file_range (same file system), then sendfile (any two files; one copy, no user buffer).
+  while (left > 0 && !stream_ && !no_copy_range_) {
     ssize_t n = copy_file_range(in_fd, &ioff, fd_, &ooff, left, 0);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;  // unsupported here (EXDEV, ENOSYS, ...): fall back below
+    if (n <= 0) {
+      no_copy_range_ = true;  // EXDEV (other file system), ENOSYS, EOPNOTSUPP, ...
+      break;
+    }
     left -= static_cast<uint64_t>(n);
+  }
+  if (left > 0 && !stream_ && !no_sendfile_) {
+    if (lseek(fd_, ooff, SEEK_SET) != ooff) return sys_error(path_, "lseek");
+    while (left > 0) {
+      ssize_t n = sendfile(fd_, in_fd, &ioff, std::min<uint64_t>(left, 1u << 30));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        no_sendfile_ = true;
+        break;
+      }
+      left -= static_cast<uint64_t>(n);
+      ooff += n;
+    }
   }
   std::vector<uint8_t> buf;
   while (left > 0) {

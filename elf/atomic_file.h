@@ -40,6 +40,7 @@ class AtomicFile {
   uint64_t end_ = 0;
   bool committed_ = false;
   bool stream_ = false;
+  bool no_copy_range_ = false, no_sendfile_ = false;  // the kernel refused these for this output
   std::vector<uint8_t> mem_;  // the output, when stream_
 };
 

@@ -34,14 +34,30 @@ uint32_t StringTable::add(std::string_view s) {
 void StringTable::finalize() {
   if (strings_.empty()) strings_.push_back({});
   const size_t n = strings_.size();
+  // Equal strings sort next to each other, the first added first. The sort key starts with the last
+  // 8 bytes, reversed, as one integer (zero-padded: no string contains NUL, so a shorter suffix still
+  // sorts first); only strings sharing those bytes need the byte-wise comparison.
+  struct Entry {
+    uint64_t key;
+    uint32_t handle;
+  };
+  std::vector<Entry> sorted;
+  sorted.reserve(n);
+  for (uint32_t i = 1; i < n; ++i) {
+    std::string_view s = strings_[i];
+    uint64_t key = 0;
+    for (size_t k = 0; k < 8; ++k)
+      key = (key << 8) | (k < s.size() ? static_cast<unsigned char>(s[s.size() - 1 - k]) : 0);
+    sorted.push_back({key, i});
+  }
+  std::sort(sorted.begin(), sorted.end(), [&](const Entry& a, const Entry& b) {
+    if (a.key != b.key) return a.key < b.key;
+    int c = reverse_cmp(strings_[a.handle], strings_[b.handle]);
+    return c != 0 ? c < 0 : a.handle < b.handle;
+  });
   std::vector<uint32_t> order;
   order.reserve(n);
-  for (uint32_t i = 1; i < n; ++i) order.push_back(i);
-  // Equal strings sort next to each other, the first added first.
-  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-    int c = reverse_cmp(strings_[a], strings_[b]);
-    return c != 0 ? c < 0 : a < b;
-  });
+  for (const Entry& e : sorted) order.push_back(e.handle);
   // canon[i] = the first-added copy of string i; `unique` = the canonical handles in sorted order.
   std::vector<uint32_t> canon(n, 0), unique;
   unique.reserve(order.size());
