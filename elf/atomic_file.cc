@@ -27,14 +27,16 @@ Result<AtomicFile> AtomicFile::create(const std::string& target, uint32_t mode) 
   f.path_ = target;
   std::string path = target;
   struct stat st;
-  if (lstat(target.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
+  bool exists = lstat(target.c_str(), &st) == 0;
+  if (exists && S_ISLNK(st.st_mode)) {
     // Replace what the link points to, not the link (GNU strip/objcopy keep symlinks too).
     if (char* real = realpath(target.c_str(), nullptr)) {
       path = real;
       std::free(real);
     }
+    exists = stat(path.c_str(), &st) == 0;
   }
-  if (stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+  if (exists && !S_ISREG(st.st_mode)) {
     // Renaming over /dev/null would replace the device node with a regular file.
     f.fd_ = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
     if (f.fd_ < 0) return sys_error(target, "cannot open output");
