@@ -1,10 +1,14 @@
 // Output files are written to a temporary file in the target directory and renamed over the target
 // only on success, so a failure never leaves a partial or missing output, and in-place edits are atomic.
+// A symbolic link as target is followed: the file it points to is replaced and the link stays. A target
+// that exists and is not a regular file (/dev/null, a FIFO, a terminal) is never replaced: the output is
+// assembled in memory and written to it on commit().
 #pragma once
 
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "elf/error.h"
 
@@ -19,6 +23,7 @@ class AtomicFile {
   ~AtomicFile();  // removes the temp file unless commit() succeeded
 
   int fd() const { return fd_; }
+  bool is_stream() const { return stream_; }  // the target is not a regular file (see above)
   const std::string& path() const { return path_; }
   Status write_at(uint64_t offset, std::span<const uint8_t> data);
   Status append(std::span<const uint8_t> data);
@@ -34,6 +39,9 @@ class AtomicFile {
   int fd_ = -1;
   uint64_t end_ = 0;
   bool committed_ = false;
+  bool stream_ = false;
+  bool no_copy_range_ = false, no_sendfile_ = false;  // the kernel refused these for this output
+  std::vector<uint8_t> mem_;  // the output, when stream_
 };
 
 // Writes `data` to `path` atomically.

@@ -62,22 +62,21 @@ Status Object::load_sections() {
 Status Object::load_symbols() {
   if (!symtab) return ok_status();
   EH_ASSIGN(auto syms, in_->symbols(symtab->in_index));
-  symbols.reserve(syms.empty() ? 0 : syms.size() - 1);
+  symbols.resize(syms.empty() ? 0 : syms.size() - 1);
   for (uint32_t i = 1; i < syms.size(); ++i) {
     const Symbol& y = syms[i];
-    auto s = std::make_unique<Sym>();
-    EH_ASSIGN(s->name, in_->string_at(symtab->hdr.link, y.name));
-    s->value = y.value;
-    s->size = y.size;
-    s->info = y.info;
-    s->other = y.other;
-    s->in_index = i;
+    Sym& s = symbols[i - 1];
+    EH_ASSIGN(s.name, in_->string_at(symtab->hdr.link, y.name));
+    s.value = y.value;
+    s.size = y.size;
+    s.info = y.info;
+    s.other = y.other;
+    s.in_index = i;
     bool real = y.xindex || (y.shndx != SHN_UNDEF && y.shndx < SHN_LORESERVE);
     if (real)
-      s->section = by_index_[y.shndx];  // range-checked by ElfFile::symbols()
+      s.section = by_index_[y.shndx];  // range-checked by ElfFile::symbols()
     else
-      s->special = y.shndx;
-    symbols.push_back(std::move(s));
+      s.special = y.shndx;
   }
   return ok_status();
 }
@@ -91,25 +90,6 @@ Section* Object::find(std::string_view name) const {
 bool Object::is_attached_reloc(const Section& s) const {
   return s.is_reloc() && symtab && s.link == symtab && s.info_section != nullptr &&
          !(s.hdr.flags & SHF_ALLOC);
-}
-
-Result<std::vector<Reloc>*> Object::relocs(Section& s) {
-  if (auto it = reloc_cache_.find(&s); it != reloc_cache_.end()) return &it->second;
-  EH_ASSIGN(auto raw, in_->relocations(s.in_index));
-  std::vector<Reloc> out(raw.size());
-  for (size_t i = 0; i < raw.size(); ++i) {
-    out[i].offset = raw[i].offset;
-    out[i].type = raw[i].type;
-    out[i].addend = raw[i].addend;
-    if (raw[i].sym != 0) {
-      if (raw[i].sym > symbols.size())
-        return make_error(in_->path(), s.hdr.offset + i * in_->rel_size(s.hdr.type == SHT_RELA),
-                          fmt::format("relocation {} of {} refers to symbol {} of {}", i, s.name, raw[i].sym,
-                                      symbols.size() + 1));
-      out[i].sym = symbols[raw[i].sym - 1].get();
-    }
-  }
-  return &(reloc_cache_[&s] = std::move(out));
 }
 
 }  // namespace elfhash::elf

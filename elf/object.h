@@ -9,7 +9,6 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "elf/error.h"
@@ -45,19 +44,11 @@ struct Sym {
   uint32_t special = 0;        // SHN_UNDEF / SHN_ABS / SHN_COMMON / other reserved index when section is null
   uint32_t in_index = 0;
   bool removed = false;
-  bool used_in_reloc = false;  // referenced by a relocation that will be written (GNU's BSF_KEEP)
 
   uint8_t bind() const { return st_bind(info); }
   uint8_t type() const { return st_type(info); }
   bool is_undefined() const { return section == nullptr && special == SHN_UNDEF; }
   bool is_common() const { return section == nullptr && special == SHN_COMMON; }
-};
-
-struct Reloc {
-  uint64_t offset = 0;
-  uint32_t type = 0;
-  Sym* sym = nullptr;  // nullptr = symbol index 0
-  int64_t addend = 0;
 };
 
 class Object {
@@ -71,22 +62,21 @@ class Object {
   std::vector<ProgramHeader> segments;
   Section* symtab = nullptr;    // the SHT_SYMTAB section, if any
   Section* shstrtab = nullptr;  // the input's section name table
-  std::vector<std::unique_ptr<Sym>> symbols;  // .symtab entries 1..n in input order
+  // .symtab entries 1..n in input order (symbols[i] is input symbol i + 1). One contiguous array: a
+  // vmlinux has ~120k symbols, and per-symbol allocations showed up in profiles.
+  std::vector<Sym> symbols;
 
   bool is_relocatable() const { return header.type == ET_REL; }
   Section* find(std::string_view name) const;
   // A relocation section that applies to another section through .symtab (binutils regenerates these
   // from the target's relocations, which fixes their place in the output; see layout.cc).
   bool is_attached_reloc(const Section& s) const;
-  // Relocations of `s` (an attached relocation section), decoded on first use.
-  Result<std::vector<Reloc>*> relocs(Section& s);
 
  private:
   Status load_sections();
   Status load_symbols();
   const ElfFile* in_ = nullptr;
   std::vector<Section*> by_index_;  // input index -> section (nullptr for 0)
-  std::unordered_map<Section*, std::vector<Reloc>> reloc_cache_;  // values are address-stable
 };
 
 }  // namespace elfhash::elf

@@ -13,7 +13,7 @@ namespace elfhash::elf {
 class PatternList {
  public:
   explicit PatternList(bool glob = true) : glob_(glob) {}
-  void add(std::string pattern) { patterns_.push_back(std::move(pattern)); }
+  void add(std::string pattern);
   void set_glob(bool glob) { glob_ = glob; }
   bool empty() const { return patterns_.empty(); }
   bool matches(std::string_view name) const;
@@ -22,6 +22,9 @@ class PatternList {
  private:
   bool glob_;
   std::vector<std::string> patterns_;
+  // Length of each pattern's literal prefix (after a leading '!'): the characters before its first
+  // glob special character, which a matching name must start with.
+  std::vector<size_t> literal_;
 };
 
 }  // namespace elfhash::elf

@@ -372,7 +372,10 @@ Result<std::vector<Symbol>> ElfFile::symbols(uint32_t idx) const {
   return out;
 }
 
-Result<std::vector<Relocation>> ElfFile::relocations(uint32_t idx) const {
+// Checks relocation section `idx` and decodes its entries one by one into `visit` (so a caller that
+// only validates, like check_tables(), needs no memory per entry: a vmlinux has ~13 million).
+template <class Visit>
+Status ElfFile::scan_relocations(uint32_t idx, Visit&& visit) const {
   if (idx == 0 || idx >= shdrs_.size()) return err(kNoOffset, fmt::format("relocation section {} out of range", idx));
   const SectionHeader& s = shdrs_[idx];
   bool rela = s.type == SHT_RELA;
@@ -386,11 +389,10 @@ Result<std::vector<Relocation>> ElfFile::relocations(uint32_t idx) const {
   if (s.link != 0) EH_TRY(check_symtab_link(idx, s.link, &nsyms));
   auto data = section_data(idx);
   size_t n = s.size / es;
-  std::vector<Relocation> out(n);
   Endian e = endian();
   for (size_t i = 0; i < n; ++i) {
     const uint8_t* p = data.data() + i * es;
-    Relocation& r = out[i];
+    Relocation r;
     if (is64()) {
       r.offset = load<uint64_t>(p, e);
       uint64_t info = load<uint64_t>(p + 8, e);
@@ -406,7 +408,19 @@ Result<std::vector<Relocation>> ElfFile::relocations(uint32_t idx) const {
     }
     if (r.sym >= nsyms)
       return err(s.offset + i * es, fmt::format("relocation {} symbol index {} is out of range ({} symbols)", i, r.sym, nsyms));
+    visit(r);
   }
+  return ok_status();
+}
+
+Result<std::vector<Relocation>> ElfFile::relocations(uint32_t idx) const {
+  std::vector<Relocation> out;
+  if (idx != 0 && idx < shdrs_.size()) {
+    const SectionHeader& s = shdrs_[idx];
+    if ((s.type == SHT_REL || s.type == SHT_RELA) && s.entsize == rel_size(s.type == SHT_RELA))
+      out.reserve(s.size / s.entsize);  // bounded by the file size: the section is inside the file
+  }
+  EH_TRY(scan_relocations(idx, [&](const Relocation& r) { out.push_back(r); }));
   return out;
 }
 
@@ -430,7 +444,7 @@ Status ElfFile::check_tables() const {
     if (shdrs_[i].type == SHT_SYMTAB || shdrs_[i].type == SHT_DYNSYM) EH_TRY(symbol_names(i));
   for (uint32_t i = 1; i < shdrs_.size(); ++i) {
     uint32_t t = shdrs_[i].type;
-    if (t == SHT_REL || t == SHT_RELA) EH_TRY(relocations(i));
+    if (t == SHT_REL || t == SHT_RELA) EH_TRY(scan_relocations(i, [](const Relocation&) {}));
     if (t == SHT_GROUP) EH_TRY(group(i));
   }
   return ok_status();

@@ -82,6 +82,8 @@ class ElfFile {
   Status check_overlaps() const;
   void index_sections();
   Status check_symtab_link(uint32_t index, uint32_t link, uint64_t* count) const;
+  template <class Visit>
+  Status scan_relocations(uint32_t index, Visit&& visit) const;
   uint64_t shdr_offset(uint32_t index) const { return hdr_.shoff + uint64_t{index} * hdr_.shentsize; }
 
   std::shared_ptr<MappedFile> file_;

@@ -9,14 +9,17 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace elfhash::elf {
 
+//
+// Duplicates are found by the same sort that finds suffixes (equal strings end up adjacent), so
+// add() is an append and no hash table is needed.
 class StringTable {
  public:
-  // Returns a handle for `s` (stable across later adds); "" always maps to offset 0.
+  // Returns a handle for `s` (each call gets its own); "" always maps to offset 0. The bytes `s`
+  // points to must stay valid until finalize().
   uint32_t add(std::string_view s);
   // Computes offsets; call once after all adds.
   void finalize();
@@ -25,7 +28,6 @@ class StringTable {
 
  private:
   std::vector<std::string_view> strings_;  // handle -> string (handle 0 = "")
-  std::unordered_map<std::string_view, uint32_t> index_;
   std::vector<uint32_t> offsets_;
   std::vector<uint8_t> bytes_;
 };

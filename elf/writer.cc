@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <unordered_map>
 
 #include "elf/atomic_file.h"
@@ -43,9 +44,32 @@ struct OutSection {
   uint32_t name_handle = 0;
 };
 
+// Output index of each section (0 = not written): a flat array by input index, so the per-symbol
+// lookup is an array read, plus a map for the few sections an operation added.
+class SectionIndex {
+ public:
+  explicit SectionIndex(size_t input_sections) : by_in_(input_sections, 0) {}
+  void set(const Section* s, uint32_t out) {
+    if (s->in_index)
+      by_in_[s->in_index] = out;
+    else
+      added_[s] = out;
+  }
+  uint32_t get(const Section* s) const {
+    if (s->in_index) return by_in_[s->in_index];
+    auto it = added_.find(s);
+    return it == added_.end() ? 0 : it->second;
+  }
+
+ private:
+  std::vector<uint32_t> by_in_;
+  std::unordered_map<const Section*, uint32_t> added_;
+};
+
 class Planner {
  public:
-  explicit Planner(Object& o) : o_(o), f_{o.input().cls(), o.input().endian()} {}
+  explicit Planner(Object& o)
+      : o_(o), f_{o.input().cls(), o.input().endian()}, index_(o.input().sections().size()) {}
   Result<OutputPlan> run();
 
  private:
@@ -68,9 +92,9 @@ class Planner {
   Object& o_;
   Format f_;
   OutputPlan plan_;
+  SectionIndex index_;
   std::vector<Section*> order_;
   std::unordered_map<const Section*, std::vector<Section*>> relocs_of_;
-  std::unordered_map<const Section*, uint32_t> index_;
   std::vector<OutSection> out_;  // index 0 = null section
   bool has_symtab_ = false, need_shndx_ = false;
   uint32_t symtab_idx_ = 0, shndx_idx_ = 0, strtab_idx_ = 0, shstrtab_idx_ = 0;
@@ -106,7 +130,7 @@ void Planner::order_sections() {
 void Planner::number_sections() {
   out_.resize(1);
   for (Section* s : order_) {
-    index_[s] = static_cast<uint32_t>(out_.size());
+    index_.set(s, static_cast<uint32_t>(out_.size()));
     OutSection os;
     os.src = s;
     os.hdr = s->hdr;
@@ -126,26 +150,26 @@ void Planner::number_sections() {
   shstrtab_idx_ = next++;
   out_.resize(next);
   if (has_symtab_) {
-    index_[o_.symtab] = symtab_idx_;
-    if (o_.symtab->link) index_[o_.symtab->link] = strtab_idx_;
+    index_.set(o_.symtab, symtab_idx_);
+    if (o_.symtab->link) index_.set(o_.symtab->link, strtab_idx_);
   }
-  if (o_.shstrtab && !index_.count(o_.shstrtab)) index_[o_.shstrtab] = shstrtab_idx_;
+  if (o_.shstrtab && !index_.get(o_.shstrtab)) index_.set(o_.shstrtab, shstrtab_idx_);
 }
 
 Result<uint32_t> Planner::out_index_of(const Section* s, const Section* from) const {
-  auto it = index_.find(s);
-  if (it == index_.end())
+  uint32_t out = index_.get(s);
+  if (out == 0)
     return err(from, fmt::format("section {} refers to section {}, which is removed", from->name, s->name));
-  return it->second;
+  return out;
 }
 
 Status Planner::build_symbols() {
   if (!has_symtab_) return ok_status();
   std::vector<Sym*> locals, globals;
   for (auto& y : o_.symbols) {
-    if (y->removed) continue;
-    bool global = y->bind() != STB_LOCAL || y->is_undefined() || y->is_common();
-    (global ? globals : locals).push_back(y.get());
+    if (y.removed) continue;
+    bool global = y.bind() != STB_LOCAL || y.is_undefined() || y.is_common();
+    (global ? globals : locals).push_back(&y);
   }
   std::vector<Sym*> syms = std::move(locals);
   uint32_t first_global = static_cast<uint32_t>(syms.size()) + 1;
@@ -174,11 +198,10 @@ Status Planner::build_symbols() {
     const Sym& y = *syms[i];
     uint32_t idx = y.special;
     if (y.section) {
-      auto it = index_.find(y.section);
-      if (it == index_.end())
+      idx = index_.get(y.section);
+      if (idx == 0)
         return err(o_.symtab, fmt::format("symbol '{}' is defined in removed section {} but is still needed",
                                           y.name, y.section->name));
-      idx = it->second;
     }
     uint16_t field = static_cast<uint16_t>(idx);
     if (y.section && idx >= SHN_LORESERVE) {
@@ -221,6 +244,9 @@ Status Planner::build_symbols() {
   return ok_status();
 }
 
+// Only the symbol index of an entry can change (symbols are renumbered: locals first, removed ones
+// gone), so the raw entries are copied and that one field is rewritten in place; offset, type and
+// addend bytes go through untouched, with no decode/encode round trip.
 Status Planner::encode_relocs(OutSection& os) {
   Section& s = *os.src;
   os.hdr.link = symtab_idx_;
@@ -230,19 +256,30 @@ Status Planner::encode_relocs(OutSection& os) {
     os.in_off = static_cast<int64_t>(s.hdr.offset);  // symbol indices unchanged: bytes are valid as they are
     return ok_status();
   }
-  EH_ASSIGN(auto* rels, o_.relocs(s));
-  bool rela = s.hdr.type == SHT_RELA;
+  const size_t es = f_.rel_size(s.hdr.type == SHT_RELA);
+  if (s.hdr.entsize != es || s.data.size() % es != 0)
+    return err(&s, fmt::format("relocation section {} has entry size {} and size {:#x} (expected entries of {})",
+                               s.name, s.hdr.entsize, s.data.size(), es));
+  const uint32_t nsyms = static_cast<uint32_t>(o_.symbols.size());
   auto& buf = buffer();
-  buf.assign(rels->size() * f_.rel_size(rela), 0);
-  for (size_t i = 0; i < rels->size(); ++i) {
-    const Reloc& r = (*rels)[i];
-    Relocation out{r.offset, r.type, 0, r.addend};
-    if (r.sym) {
-      out.sym = sym_out_[r.sym->in_index];
-      if (out.sym == 0)
-        return err(&s, fmt::format("relocation {} in {} refers to symbol '{}', which is removed", i, s.name, r.sym->name));
-    }
-    encode_rel(out, rela, f_, buf.data() + i * f_.rel_size(rela));
+  buf.assign(s.data.begin(), s.data.end());
+  for (size_t off = 0; off < buf.size(); off += es) {
+    uint8_t* info = buf.data() + off + (f_.is64() ? 8 : 4);
+    uint64_t v = f_.is64() ? load<uint64_t>(info, f_.endian) : load<uint32_t>(info, f_.endian);
+    uint32_t sym = static_cast<uint32_t>(f_.is64() ? v >> 32 : v >> 8);
+    if (sym == 0) continue;
+    if (sym > nsyms)
+      return make_error(o_.input().path(), s.contents_changed ? kNoOffset : s.hdr.offset + off,
+                        fmt::format("relocation {} of {} refers to symbol {} of {}", off / es, s.name, sym, nsyms + 1));
+    uint32_t out = sym_out_[sym];
+    if (out == 0)
+      return err(&s, fmt::format("relocation {} in {} refers to symbol '{}', which is removed", off / es, s.name,
+                                 o_.symbols[sym - 1].name));
+    // ELF32: out <= sym < 2^24, so the renumbered index always fits the 24-bit field.
+    if (f_.is64())
+      store<uint64_t>(info, f_.endian, (uint64_t{out} << 32) | (v & 0xffffffffu));
+    else
+      store<uint32_t>(info, f_.endian, static_cast<uint32_t>((out << 8) | (v & 0xff)));
   }
   os.bytes = buf;
   os.hdr.size = buf.size();
@@ -263,10 +300,10 @@ Status Planner::encode_group(OutSection& os) {
     auto it = by_in.find(in);
     if (it == by_in.end()) return err(&g, fmt::format("group section {} names section {}, which does not exist", g.name, in));
     if (it->second->removed) continue;
-    auto ix = index_.find(it->second);
-    if (ix == index_.end()) continue;
+    uint32_t ix = index_.get(it->second);
+    if (ix == 0) continue;
     buf.resize(buf.size() + 4);
-    store<uint32_t>(buf.data() + buf.size() - 4, f_.endian, ix->second);
+    store<uint32_t>(buf.data() + buf.size() - 4, f_.endian, ix);
   }
   os.bytes = buf;
   os.hdr.size = buf.size();
@@ -316,9 +353,9 @@ void Planner::build_shstrtab() {
   uint32_t h_shstrtab = shstr_.add(".shstrtab");
   for (auto& s : o_.sections) {
     if (s->removed || regenerated(o_, *s)) continue;
-    out_[index_[s.get()]].name_handle = shstr_.add(s->name);
+    out_[index_.get(s.get())].name_handle = shstr_.add(s->name);
     if (auto it = relocs_of_.find(s.get()); it != relocs_of_.end())
-      for (Section* r : it->second) out_[index_[r]].name_handle = shstr_.add(r->name);
+      for (Section* r : it->second) out_[index_.get(r)].name_handle = shstr_.add(r->name);
   }
   uint32_t h_shndx = need_shndx_ ? shstr_.add(".symtab_shndx") : 0;
   shstr_.finalize();
@@ -442,20 +479,42 @@ Result<OutputPlan> Planner::run() {
 
 Result<OutputPlan> plan_output(Object& o) { return Planner(o).run(); }
 
+namespace {
+
+// Copies the pieces into `out` (plan.size bytes, uninitialised) and zeroes only the bytes no piece
+// covers (alignment padding), instead of clearing the whole buffer first.
+void render_into(const OutputPlan& plan, std::span<const uint8_t> input, uint8_t* out) {
+  std::vector<std::pair<uint64_t, uint64_t>> runs;  // [begin, end) of each piece, sorted
+  runs.reserve(plan.pieces.size());
+  for (const Piece& p : plan.pieces) runs.emplace_back(p.out_off, p.out_off + p.size);
+  std::sort(runs.begin(), runs.end());
+  uint64_t covered = 0;
+  for (const auto& [b, e] : runs) {
+    if (b > covered) std::memset(out + covered, 0, b - covered);
+    covered = std::max(covered, e);
+  }
+  if (plan.size > covered) std::memset(out + covered, 0, plan.size - covered);
+  for (const Piece& p : plan.pieces) {  // in plan order: later pieces overwrite earlier ones
+    const uint8_t* src = p.in_off >= 0 ? input.data() + p.in_off : p.bytes.data();
+    std::memcpy(out + p.out_off, src, p.size);
+  }
+}
+
+}  // namespace
+
 std::vector<uint8_t> render(const OutputPlan& plan, std::span<const uint8_t> input) {
   std::vector<uint8_t> out(plan.size, 0);
-  for (const Piece& p : plan.pieces) {
-    const uint8_t* src = p.in_off >= 0 ? input.data() + p.in_off : p.bytes.data();
-    std::memcpy(out.data() + p.out_off, src, p.size);
-  }
+  render_into(plan, input, out.data());
   return out;
 }
 
 Status write_plan(const OutputPlan& plan, const MappedFile& input, const std::string& path, uint32_t mode) {
   EH_ASSIGN(auto out, AtomicFile::create(path, mode));
   if (plan.size <= kSmallOutput || input.fd() < 0) {
-    auto bytes = render(plan, input.bytes());
-    EH_TRY(out.append(bytes));
+    // One buffer, one write() (a stripped module is ~100 KB).
+    auto bytes = std::make_unique_for_overwrite<uint8_t[]>(plan.size);
+    render_into(plan, input.bytes(), bytes.get());
+    EH_TRY(out.append({bytes.get(), plan.size}));
     return out.commit();
   }
   // Large outputs (vmlinux): let the kernel copy unchanged ranges; holes read back as zeros.
