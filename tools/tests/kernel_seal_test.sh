@@ -45,25 +45,10 @@ mapfile -t mods < <(bash "$kdir/pick-modules.sh" --debian "$deb") || setup_fail 
 work=$(mktemp -d "${TMPDIR:-/tmp}/kernel-seal-test.XXXXXX")
 if [ "${KEEP:-}" = 1 ]; then echo "work dir: $work"; else trap 'rm -rf "$work"' EXIT; fi
 obj=$work/obj
-mkdir -p "$obj/include/config"
 
 # --- the objtree: kbuild's names, Debian's bytes ---
 t=$(now)
-head -c 36 /dev/zero > "$work/zero36"
-"$E" objcopy --add-section .module_hashes="$work/zero36" "$vmlinux_dbg" "$obj/vmlinux.unstripped" ||
-  setup_fail "cannot add .module_hashes to $vmlinux_dbg"
-# Debian's installed modules.order says kernel/<stem>.ko; kbuild's objtree one says <stem>.o.
-sed -e 's|^kernel/||' -e 's|\.ko$|.o|' "$order" > "$obj/modules.order"
-# One process for the 1121 links (a shell loop of mkdir/ln costs seconds on a loaded machine).
-python3 - "$obj" "$dbgmods" <<'PY' || setup_fail "cannot link the modules into $obj"
-import os, sys
-obj, dbg = sys.argv[1], sys.argv[2]
-for line in open(os.path.join(obj, "modules.order")):
-    stem = line.rstrip("\n")[:-2]
-    os.makedirs(os.path.dirname(os.path.join(obj, stem)), exist_ok=True)
-    os.symlink(os.path.join(dbg, stem + ".ko"), os.path.join(obj, stem + ".ko"))
-PY
-echo "$kver" > "$obj/include/config/kernel.release"
+ELFHASH=$E bash "$kdir/seal-objtree.sh" "$obj" "$deb" || setup_fail "seal-objtree.sh failed"
 nmods=$(wc -l < "$obj/modules.order")
 echo "# objtree: $nmods modules, vmlinux.unstripped with a zero .module_hashes, made in $(elapsed "$t")s"
 
