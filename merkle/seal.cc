@@ -235,10 +235,15 @@ Result<SealSummary> seal(const SealOptions& opt) {
   EH_ASSIGN(StagingDir dir, StagingDir::create(opt.out));
   std::string moddir = "lib/modules/" + release;
   EH_TRY(dir.make_dirs(moddir));
-  EH_TRY(write_modules(dir, mods, tree, opt.threads));
-  EH_TRY(write_order_files(dir, opt.objtree, moddir, mods, release));
+  // The vmlinux (one large sequential copy) is written while the modules (many small files) are.
   progress.report("vmlinux", 0, 1);
-  EH_TRY((*vm)->write({tree.levels(), tree.root()}, dir.path("vmlinux")));
+  Status vm_written = ok_status();
+  vm_thread = std::thread([&] { vm_written = (*vm)->write({tree.levels(), tree.root()}, dir.path("vmlinux")); });
+  Status mods_written = write_modules(dir, mods, tree, opt.threads);
+  vm_thread.join();
+  EH_TRY(vm_written);
+  EH_TRY(mods_written);
+  EH_TRY(write_order_files(dir, opt.objtree, moddir, mods, release));
   sum.vmlinux_bytes = file_size(dir.path("vmlinux"));
 
   std::vector<std::string> replace = {moddir};
