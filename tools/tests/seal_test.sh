@@ -62,6 +62,11 @@ vmlinux_ref() {
     "$E" patch v.ref --order obj/modules.order --suffix .ko --objtree sref && cmp v.ref ref/vmlinux
 }
 check "vmlinux == elfhash objcopy (spec 5.1 options) + elfhash patch" vmlinux_ref
+one_objcopy() {
+  strip_ref --strip-debug && "$E" tree --order obj/modules.order --suffix .ko --objtree sref --hashes-out mh.bin > /dev/null &&
+    "$E" objcopy "${V51[@]}" --update-section .module_hashes=mh.bin obj/vmlinux.unstripped v.one && cmp v.one ref/vmlinux
+}
+check "vmlinux == one elfhash objcopy with --update-section of elfhash tree's .bin (docs/kbuild.md level 1)" one_objcopy
 unpatched_differs() { "$E" objcopy "${V51[@]}" obj/vmlinux.unstripped v.zero && ! cmp -s v.zero ref/vmlinux; }
 check "negative control: the unpatched objcopy output differs" unpatched_differs
 gnu_vmlinux() { objcopy "${V51[@]}" obj/vmlinux.unstripped v.gnu && "$E" patch v.gnu --order obj/modules.order --suffix .ko --objtree sref && cmp v.gnu ref/vmlinux; }
