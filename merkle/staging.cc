@@ -55,7 +55,7 @@ Status write_all(int fd, const std::string& path, std::initializer_list<std::spa
 
 Result<StagingDir> StagingDir::create(const std::string& out) {
   fs::path o = fs::path(out).lexically_normal();
-  if (o.has_filename() == false) o = o.parent_path();  // "dir/" -> "dir"
+  if (!o.has_filename()) o = o.parent_path();  // "dir/" -> "dir"
   if (o.empty() || o == "." || o == "..")
     return make_error(out, kNoOffset, "the staging directory must be a new or empty directory, not the current one");
   fs::path parent = o.parent_path().empty() ? fs::path(".") : o.parent_path();
