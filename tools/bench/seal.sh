@@ -79,4 +79,7 @@ measure "elfhash seal (all cores)" "" bash -c "d=\$(mktemp -d -p $W s.XXXXXX); r
 measure "elfhash seal -j 1" "" bash -c "d=\$(mktemp -d -p $W s.XXXXXX); rmdir \$d; exec $E seal --objtree $obj --out \$d --install-mod-strip=1 -j 1"
 measure "chain: cp+strip, merkle tree, cat, 3x objcopy" "" bash -c "d=\$(mktemp -d -p $W c.XXXXXX); exec $W/chain.sh $obj \$d $W/inc"
 ratio "chain: cp+strip, merkle tree, cat, 3x objcopy" "elfhash seal (all cores)"
+# CPU time is what a shared machine cannot inflate: (user + sys) / cores bounds the idle wall time.
+cpu() { /usr/bin/time -f '%U %S' -o "$W/cpu" "$@" > /dev/null 2>&1; awk '{printf "%.2f s (user %.2f + sys %.2f)", $1 + $2, $1, $2}' "$W/cpu"; }
+echo "  CPU of one more run: seal $(cpu "$E" seal --objtree "$obj" --out "$W/cpu-seal" --install-mod-strip=1), chain $(cpu "$W/chain.sh" "$obj" "$W/cpu-chain" "$W/inc")"
 echo "  load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
