@@ -29,6 +29,7 @@ namespace elfhash::merkle {
 namespace {
 
 struct Module {
+  std::string stem;
   std::string src;  // <objtree>/<stem>.ko
   std::string dst;  // lib/modules/<release>/kernel/<stem>.ko
   std::shared_ptr<MappedFile> input;  // kept only while its bytes are what gets installed
@@ -81,6 +82,7 @@ Result<std::vector<Module>> list_modules(const std::string& objtree, const std::
   std::unordered_map<std::string, size_t> seen;
   for (size_t i = 0; i < stems.size(); ++i) {
     EH_ASSIGN(mods[i].dst, installed_module_path(release, stems[i]));
+    mods[i].stem = stems[i];
     mods[i].src = join_path(objtree, stems[i] + ".ko");
     auto [it, fresh] = seen.emplace(stems[i], i);
     if (!fresh)
@@ -130,14 +132,23 @@ Result<std::vector<Hash>> load_and_hash(std::vector<Module>& mods, const SealOpt
   return leaves;
 }
 
-Status write_modules(StagingDir& dir, std::vector<Module>& mods, const Tree& tree, unsigned threads) {
+Status write_modules(StagingDir& dir, std::vector<Module>& mods, const Tree& tree, const SealOptions& opt,
+                     std::atomic<uint64_t>& written) {
   std::set<std::string> dirs;
   for (const auto& m : mods) dirs.insert(std::filesystem::path(m.dst).parent_path().string());
   for (const auto& d : dirs) EH_TRY(dir.make_dirs(d));
-  return for_each_module(mods.size(), threads, [&](size_t i) -> Status {
+  return for_each_module(mods.size(), opt.threads, [&](size_t i) -> Status {
     auto pos = static_cast<uint32_t>(i);
     std::vector<uint8_t> trailer = build_merkle_trailer(pos, tree.proof(pos));
-    EH_TRY(dir.write_file(mods[i].dst, {mods[i].bytes, trailer}, 0644));
+    if (opt.compression == Compression::kNone) {
+      EH_TRY(dir.write_file(mods[i].dst, {mods[i].bytes, trailer}, 0644));
+      written += mods[i].bytes.size() + trailer.size();
+    } else {
+      // Compression runs after the proof is appended (spec §5.3).
+      EH_ASSIGN(std::vector<uint8_t> z, compress(opt.compression, {mods[i].bytes, trailer}, mods[i].src));
+      EH_TRY(dir.write_file(mods[i].dst + compression_suffix(opt.compression), {z}, 0644));
+      written += z.size();
+    }
     mods[i].stripped = {};  // release memory as we go
     mods[i].input.reset();
     return ok_status();
@@ -149,10 +160,9 @@ std::span<const uint8_t> as_bytes(const std::string& s) { return {reinterpret_ca
 // modules_install's copies of the order files (scripts/Makefile.modinst): modules.order rewritten to
 // the installed names ("kernel/<stem>.ko"), modules.builtin{,.modinfo} as they are, when present.
 Status write_order_files(StagingDir& dir, const std::string& objtree, const std::string& moddir,
-                         const std::vector<Module>& mods, const std::string& release) {
+                         const std::vector<Module>& mods) {
   std::string order;
-  std::string prefix = "lib/modules/" + release + "/";
-  for (const auto& m : mods) order += m.dst.substr(prefix.size()) + "\n";
+  for (const auto& m : mods) order += "kernel/" + m.stem + ".ko\n";
   EH_TRY(dir.write_file(moddir + "/modules.order", {as_bytes(order)}));
   for (const char* name : {"modules.builtin", "modules.builtin.modinfo"}) {
     std::string src = join_path(objtree, name);
@@ -230,7 +240,6 @@ Result<SealSummary> seal(const SealOptions& opt) {
   sum.levels = tree.levels();
   sum.root = tree.root();
   for (const auto& m : mods) sum.bytes_in += m.in_size;
-  for (size_t i = 0; i < mods.size(); ++i) sum.bytes_installed += mods[i].bytes.size() + trailer_size(tree.levels());
 
   EH_ASSIGN(StagingDir dir, StagingDir::create(opt.out));
   std::string moddir = "lib/modules/" + release;
@@ -239,11 +248,13 @@ Result<SealSummary> seal(const SealOptions& opt) {
   progress.report("vmlinux", 0, 1);
   Status vm_written = ok_status();
   vm_thread = std::thread([&] { vm_written = (*vm)->write({tree.levels(), tree.root()}, dir.path("vmlinux")); });
-  Status mods_written = write_modules(dir, mods, tree, opt.threads);
+  std::atomic<uint64_t> written{0};
+  Status mods_written = write_modules(dir, mods, tree, opt, written);
   vm_thread.join();
   EH_TRY(vm_written);
   EH_TRY(mods_written);
-  EH_TRY(write_order_files(dir, opt.objtree, moddir, mods, release));
+  EH_TRY(write_order_files(dir, opt.objtree, moddir, mods));
+  sum.bytes_installed = written.load();
   sum.vmlinux_bytes = file_size(dir.path("vmlinux"));
 
   std::vector<std::string> replace = {moddir};

@@ -18,6 +18,7 @@
 
 #include "elf/error.h"
 #include "elf/ops.h"
+#include "merkle/compress.h"
 #include "merkle/sha256.h"
 
 namespace elfhash::merkle {
@@ -29,6 +30,9 @@ struct SealOptions {
   // INSTALL_MOD_STRIP as strip options; nullopt = install the modules as built (no strip).
   std::optional<elf::CopyOptions> strip;
   std::string kernel_release;  // empty: include/config/kernel.release, else the banner in vmlinux
+  // CONFIG_MODULE_COMPRESS_*: compress each installed module after its trailer (spec §5.3); the
+  // file is then <stem>.ko.xz / .ko.zst. The proof covers the uncompressed bytes, as in kbuild.
+  Compression compression = Compression::kNone;
   unsigned threads = 0;        // module workers; 0 = all cores. The output never depends on it.
   // Called (serialised, from any thread) as modules complete: ("modules", done, total), then once
   // ("vmlinux", 0, 1) before the vmlinux is written.
@@ -43,7 +47,7 @@ struct SealSummary {
   uint32_t levels = 0;
   Hash root = {};
   uint64_t bytes_in = 0;         // module files as read
-  uint64_t bytes_installed = 0;  // module files as written (stripped + trailers)
+  uint64_t bytes_installed = 0;  // module files as written (stripped + trailers, compressed if asked)
   uint64_t vmlinux_bytes = 0;
 };
 

@@ -80,6 +80,8 @@ def _seal_impl(ctx):
         cmd += " --kernel-release " + _q(ctx.attr.kernel_release)
     if ctx.attr.install_mod_strip:
         cmd += " --install-mod-strip=" + _q(ctx.attr.install_mod_strip)
+    if ctx.attr.compress:
+        cmd += " --compress " + _q(ctx.attr.compress)
     lines = _objtree_script(ctx, root, extra) + [cmd + " >/dev/null"]
     ctx.actions.run_shell(
         inputs = inputs,
@@ -100,6 +102,7 @@ elfhash_seal = rule(
         "kernel_release": attr.string(doc = "lib/modules/<release>; else kernel_release_file, else the vmlinux banner."),
         "kernel_release_file": attr.label(allow_single_file = True, doc = "include/config/kernel.release."),
         "install_mod_strip": attr.string(doc = "INSTALL_MOD_STRIP: \"1\" (--strip-debug), strip options, or \"\" (no strip)."),
+        "compress": attr.string(default = "", values = ["", "xz", "zstd"], doc = "CONFIG_MODULE_COMPRESS_*: modules become <stem>.ko.xz/.ko.zst."),
     }),
 )
 

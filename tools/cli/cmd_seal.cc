@@ -20,7 +20,7 @@ namespace {
 
 const char kUsage[] =
     "usage: elfhash seal --objtree DIR --out STAGING [--install-mod-strip 1|\"OPTS\"]\n"
-    "                    [--kernel-release R] [--vmlinux-out FILE] [-j N] [--json]\n"
+    "                    [--kernel-release R] [--vmlinux-out FILE] [--compress xz|zstd] [-j N] [--json]\n"
     "\n"
     "Turns a kbuild objtree of a CONFIG_MODULE_HASHES kernel into its installable form, in one\n"
     "deterministic run: every module in DIR/modules.order is stripped once (INSTALL_MOD_STRIP: 1 =\n"
@@ -32,11 +32,13 @@ const char kUsage[] =
     "Nothing is written under STAGING unless everything succeeds.\n"
     "\n"
     "  --vmlinux-out FILE  write the vmlinux there instead of STAGING/vmlinux (same file system)\n"
+    "  --compress xz|zstd  compress each module after its proof, as CONFIG_MODULE_COMPRESS_XZ/ZSTD\n"
+    "                      (xz --check=crc32 --lzma2=dict=1MiB, zstd default level): <stem>.ko.xz/.zst\n"
     "  -j, --jobs N        module workers (default: all cores); the output does not depend on it\n"
     "  --json              print the summary as JSON on stdout\n";
 
 struct SealArgs {
-  std::string objtree, out, strip, release, vmlinux_out, jobs;
+  std::string objtree, out, strip, release, vmlinux_out, jobs, compress;
   bool strip_given = false, json = false;
 };
 
@@ -123,6 +125,7 @@ int cmd_seal(int argc, char** argv) {
                             {{"--out", "-o"}, &a.out},
                             {{"--kernel-release"}, &a.release},
                             {{"--vmlinux-out"}, &a.vmlinux_out},
+                            {{"--compress"}, &a.compress},
                             {{"-j", "--jobs"}, &a.jobs},
                             {{"--json"}, nullptr, &a.json},
                             {{"--install-mod-strip"}, &a.strip}},
@@ -141,6 +144,11 @@ int cmd_seal(int argc, char** argv) {
   o.kernel_release = a.release;
   if (!a.jobs.empty() && !parse_count(a.jobs, o.threads)) return usage_error("seal", "-j needs a count 1..4096");
   if (auto e = strip_options(a.strip, o.strip)) return usage_error("seal", *e);
+  if (!a.compress.empty()) {
+    auto c = merkle::parse_compression(a.compress);
+    if (!c) return usage_error("seal", "--compress takes xz or zstd (gzip is not supported)");
+    o.compression = *c;
+  }
   TtyProgress tty;
   o.progress = [&](std::string_view s, size_t d, size_t t) { tty(s, d, t); };
   auto t0 = std::chrono::steady_clock::now();

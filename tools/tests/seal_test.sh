@@ -84,6 +84,21 @@ tampered() {
 }
 check "negative control: a modified installed module fails verify" tampered
 
+# Compression after the trailer (spec §5.3): the bytes xz/zstd produce from the uncompressed result.
+compressed() {  # compressed xz|zstd SUFFIX CLI...
+  local kind=$1 suf=$2; shift 2
+  "$E" seal --objtree obj --out "c-$kind" --install-mod-strip=1 --compress "$kind" || return 1
+  local f r
+  for f in $(mods ref); do
+    r=${f#ref/}
+    cmp <("$@" -c "$f") "c-$kind/$r$suf" || return 1
+  done
+  [ -z "$(find "c-$kind" -name '*.ko')" ] && diff "ref/lib/modules/$REL/modules.order" "c-$kind/lib/modules/$REL/modules.order"
+}
+check "--compress xz == xz --check=crc32 --lzma2=dict=1MiB of the sealed module" compressed xz .xz xz --check=crc32 --lzma2=dict=1MiB
+check "--compress zstd == zstd of the sealed module" compressed zstd .zst zstd -q
+badcomp() { mkobj e0 && fails badcomp 'compress' --objtree e0 --compress gzip; }
+
 # Determinism.
 same_as_ref() { diff <(tree_sum ref) <(tree_sum "$1"); }
 check "-j 2 identical to -j 1" bash -c "$(declare -f tree_sum same_as_ref); '$E' seal --objtree obj --out j2 --install-mod-strip=1 -j 2 && same_as_ref j2"
@@ -146,6 +161,7 @@ notelf() { mkobj e9 && echo junk > e9/fs/bar/bar.ko && fails notelf 'fs/bar/bar.
 check "error: a module that is not ELF (with strip)" notelf
 badstrip() { mkobj e10 && fails badstrip 'install-mod-strip' --objtree e10 --install-mod-strip='--frobnicate'; }
 check "error: unknown strip option" badstrip
+check "error: --compress gzip (unsupported)" badcomp
 noorder() { mkobj e11 && rm e11/modules.order && fails noorder 'modules.order' --objtree e11; }
 check "error: no modules.order" noorder
 finish
