@@ -97,7 +97,7 @@ Result<std::vector<Module>> list_modules(const std::string& objtree, const std::
 // Reads one module and produces the bytes that will be installed (and hashed).
 Status load_module(Module& m, size_t line, const std::optional<elf::CopyOptions>& strip) {
   struct stat st;
-  if (::stat(m.src.c_str(), &st) != 0)
+  if (::stat(m.src.c_str(), &st) != 0 && errno == ENOENT)
     return make_error(m.src, kNoOffset,
                       fmt::format("module listed on line {} of modules.order is missing", line + 1));
   EH_ASSIGN(m.input, MappedFile::open(m.src));

@@ -35,7 +35,7 @@ struct SealOptions {
   Compression compression = Compression::kNone;
   unsigned threads = 0;        // module workers; 0 = all cores. The output never depends on it.
   // Called (serialised, from any thread) as modules complete: ("modules", done, total), then once
-  // ("vmlinux", 0, 1) before the vmlinux is written.
+  // ("vmlinux", 0, 1) when the modules and the vmlinux start being written.
   std::function<void(std::string_view stage, size_t done, size_t total)> progress;
 };
 

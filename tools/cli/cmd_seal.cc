@@ -95,7 +95,7 @@ struct TtyProgress {
     if (stage == "modules" && pct == last) return;
     last = pct;
     if (stage == "modules") std::fprintf(stderr, "\relfhash seal: modules %zu/%zu (%d%%)\033[K", done, total, pct);
-    else std::fprintf(stderr, "\relfhash seal: writing vmlinux\033[K");
+    else std::fprintf(stderr, "\relfhash seal: writing modules and vmlinux\033[K");
     std::fflush(stderr);
   }
   void clear() {
