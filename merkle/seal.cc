@@ -225,12 +225,19 @@ Result<SealSummary> seal(const SealOptions& opt) {
             resolve_release(opt.kernel_release, opt.objtree, [&] { return banner_release(*elf); }, vmlinux_in));
   EH_ASSIGN(std::vector<Module> mods, list_modules(opt.objtree, release));
 
-  // The vmlinux model is loaded and edited while the modules are stripped and hashed.
-  Result<std::unique_ptr<PreparedVmlinux>> vm = make_error("", kNoOffset, "not run");
-  std::thread vm_thread([&] { vm = PreparedVmlinux::prepare(elf); });
+  // Everything is written into a private directory that is published at the end (staging.h).
+  EH_ASSIGN(StagingDir dir, StagingDir::create(opt.out));
+  // The vmlinux copy (the largest single job) runs while the modules are stripped and hashed; only
+  // its 36 .module_hashes bytes wait for the root.
+  Status vm_written = make_error("", kNoOffset, "not run");
+  std::thread vm_thread([&] { vm_written = write_objcopy_vmlinux(elf->file(), dir.path("vmlinux")); });
+  struct Joiner {
+    std::thread& t;
+    ~Joiner() {
+      if (t.joinable()) t.join();
+    }
+  } joiner{vm_thread};
   auto leaves = load_and_hash(mods, opt, progress);
-  vm_thread.join();
-  if (!vm.ok()) return vm.error();
   if (!leaves.ok()) return leaves.error();
   Tree tree = Tree::build(std::move(*leaves));
 
@@ -241,20 +248,16 @@ Result<SealSummary> seal(const SealOptions& opt) {
   sum.root = tree.root();
   for (const auto& m : mods) sum.bytes_in += m.in_size;
 
-  EH_ASSIGN(StagingDir dir, StagingDir::create(opt.out));
   std::string moddir = "lib/modules/" + release;
   EH_TRY(dir.make_dirs(moddir));
-  // The vmlinux (one large sequential copy) is written while the modules (many small files) are.
   progress.report("vmlinux", 0, 1);
-  Status vm_written = ok_status();
-  vm_thread = std::thread([&] { vm_written = (*vm)->write({tree.levels(), tree.root()}, dir.path("vmlinux")); });
   std::atomic<uint64_t> written{0};
-  Status mods_written = write_modules(dir, mods, tree, opt, written);
-  vm_thread.join();
-  EH_TRY(vm_written);
-  EH_TRY(mods_written);
+  EH_TRY(write_modules(dir, mods, tree, opt, written));
   EH_TRY(write_order_files(dir, opt.objtree, moddir, mods));
   sum.bytes_installed = written.load();
+  vm_thread.join();
+  EH_TRY(vm_written);
+  EH_TRY(fill_module_hashes(dir.path("vmlinux"), {tree.levels(), tree.root()}));
   sum.vmlinux_bytes = file_size(dir.path("vmlinux"));
 
   std::vector<std::string> replace = {moddir};

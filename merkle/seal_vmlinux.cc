@@ -2,10 +2,14 @@
 
 #include <fmt/core.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
-#include "elf/writer.h"
+#include "elf/copy.h"
 #include "merkle/patch.h"
 
 namespace elfhash::merkle {
@@ -18,28 +22,27 @@ elf::CopyOptions objcopy_vmlinux_options() {
   return o;
 }
 
-Result<std::unique_ptr<PreparedVmlinux>> PreparedVmlinux::prepare(std::shared_ptr<const elf::ElfFile> elf) {
-  // The same checks as `elfhash patch`: one PROGBITS .module_hashes of exactly 36 bytes (spec §4.1).
-  EH_ASSIGN(ModuleHashesSection sec, find_module_hashes(*elf));
-  std::unique_ptr<PreparedVmlinux> p(new PreparedVmlinux(elf));
-  EH_ASSIGN(elf::Object o, elf::Object::load(*p->elf_));
-  elf::CopyOptions opt = objcopy_vmlinux_options();
-  // Updating with the current (zero) contents now makes apply() check what --update-section checks
-  // (not removed, size fixed); write() swaps in the real bytes.
-  auto cur = elf->section_data(sec.index);
-  opt.update_contents.emplace_back(kModuleHashesSection, std::vector<uint8_t>(cur.begin(), cur.end()));
-  EH_TRY(elf::apply(o, opt));
-  p->obj_.emplace(std::move(o));
-  return p;
+Status write_objcopy_vmlinux(const std::shared_ptr<MappedFile>& input, const std::string& path) {
+  elf::CopyJob job;
+  job.input = input;
+  job.image_size = input->bytes().size();
+  job.output = path;
+  job.mode = 0755;
+  return elf::run_copy(job, objcopy_vmlinux_options());
 }
 
-Status PreparedVmlinux::write(const ModuleHashesRoot& root, const std::string& path) {
-  elf::Section* s = obj_->find(kModuleHashesSection);
-  if (s == nullptr) return make_error(elf_->path(), kNoOffset, "internal: .module_hashes vanished");
-  auto bytes = encode_module_hashes(root, elf_->endian());
-  s->set_contents(std::vector<uint8_t>(bytes.begin(), bytes.end()));
-  EH_ASSIGN(elf::OutputPlan plan, elf::plan_output(*obj_));
-  return elf::write_plan(plan, *elf_->file(), path, 0755);
+Status fill_module_hashes(const std::string& path, const ModuleHashesRoot& root) {
+  EH_ASSIGN(elf::ElfFile elf, elf::ElfFile::open(path));
+  EH_ASSIGN(ModuleHashesSection sec, find_module_hashes(elf));
+  auto bytes = encode_module_hashes(root, elf.endian());
+  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return make_error(path, kNoOffset, std::string("open: ") + std::strerror(errno));
+  ssize_t n = ::pwrite(fd, bytes.data(), bytes.size(), static_cast<off_t>(sec.offset));
+  int err = errno;
+  if (::close(fd) != 0 && n == static_cast<ssize_t>(bytes.size())) err = errno, n = -1;
+  if (n != static_cast<ssize_t>(bytes.size()))
+    return make_error(path, sec.offset, std::string("write: ") + std::strerror(n < 0 ? err : EIO));
+  return ok_status();
 }
 
 std::optional<std::string> find_banner_release(std::span<const uint8_t> bytes) {

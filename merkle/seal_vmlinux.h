@@ -1,6 +1,7 @@
 // The vmlinux half of `elfhash seal`: kbuild's objcopy_vmlinux step (spec §5.1) and the
-// `--update-section .module_hashes` of spec §4.3 item 4 done as one objcopy pass, split in two so the
-// expensive part (loading and editing the 600 MB model) runs while the modules are being hashed.
+// `--update-section .module_hashes` of spec §4.3 item 4. The result equals `elfhash objcopy` with the
+// §5.1 options followed by `elfhash patch`, and is made that way: the expensive copy runs while the
+// modules are being stripped and hashed, and the 36 bytes are written once the root is known.
 #pragma once
 
 #include <array>
@@ -11,7 +12,7 @@
 #include <string_view>
 
 #include "elf/error.h"
-#include "elf/object.h"
+#include "elf/mapped_file.h"
 #include "elf/ops.h"
 #include "elf/reader.h"
 #include "merkle/module_hashes.h"
@@ -25,20 +26,15 @@ namespace elfhash::merkle {
 // built without CONFIG_ARCH_VMLINUX_NEEDS_RELOCS: there are no such sections then.
 elf::CopyOptions objcopy_vmlinux_options();
 
-// vmlinux.unstripped loaded and edited (§5.1 options applied); only .module_hashes is still to fill.
-class PreparedVmlinux {
- public:
-  // Fails when the file has no usable .module_hashes (kernel built without CONFIG_MODULE_HASHES).
-  static Result<std::unique_ptr<PreparedVmlinux>> prepare(std::shared_ptr<const elf::ElfFile> elf);
-  // Fills .module_hashes (levels in the file's byte order, spec §4.1) and writes the result to `path`
-  // atomically with mode 0755 (an executable, like objcopy's output for ET_EXEC).
-  Status write(const ModuleHashesRoot& root, const std::string& path);
+// Writes objcopy_vmlinux(input) to `path`, atomically, mode 0755 (an executable, like objcopy's
+// output for ET_EXEC). .module_hashes keeps its input bytes: seal writes the file while the modules
+// are still being hashed, then fills the section with fill_module_hashes().
+Status write_objcopy_vmlinux(const std::shared_ptr<MappedFile>& input, const std::string& path);
 
- private:
-  explicit PreparedVmlinux(std::shared_ptr<const elf::ElfFile> elf) : elf_(std::move(elf)) {}
-  std::shared_ptr<const elf::ElfFile> elf_;
-  std::optional<elf::Object> obj_;
-};
+// Overwrites the 36 bytes of .module_hashes (levels in the file's byte order, spec §4.1) in place in
+// the file at `path`, like `elfhash patch` but without copying the file: for a file seal owns (in its
+// private staging directory), not for publishing.
+Status fill_module_hashes(const std::string& path, const ModuleHashesRoot& root);
 
 // The release in the "Linux version <release> (" banner (init/version.c linux_banner) in an allocated
 // section of `elf`, if any.
