@@ -13,6 +13,8 @@
 #include <optional>
 #include <thread>
 
+#include "merkle/parallel.h"
+
 namespace elfhash::merkle {
 
 uint32_t levels_for(uint64_t n) {
@@ -67,23 +69,6 @@ unsigned effective_threads(unsigned threads, size_t jobs) {
 }
 
 namespace {
-
-// Runs job(state, index) for index in [0, jobs) on `threads` workers, each with its own default-built
-// State. Indices are handed out dynamically so big modules do not stall a static partition; each
-// result lands in its own slot, so the outcome is the same for any thread count.
-template <class State, class Job>
-void parallel_for(size_t jobs, unsigned threads, Job job) {
-  unsigned n = effective_threads(threads, jobs);
-  std::atomic<size_t> next{0};
-  auto worker = [&] {
-    State state;
-    for (size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < jobs;) job(state, i);
-  };
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < n; ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& th : pool) th.join();
-}
 
 struct FileWorker {
   Sha256 sha;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "elf/error.h"
+#include "merkle/parallel.h"
 #include "merkle/sha256.h"
 
 namespace elfhash::merkle {
@@ -44,8 +45,5 @@ std::vector<Hash> hash_buffers(const std::vector<std::span<const uint8_t>>& modu
 // Fails with the first unreadable or empty file in list order (the kernel tool cannot hash a
 // zero-length file, spec §2.2).
 Result<std::vector<Hash>> hash_files(const std::vector<std::string>& paths, unsigned threads = 0);
-
-// Effective worker count for a request of `threads` (0 = std::thread::hardware_concurrency()).
-unsigned effective_threads(unsigned threads, size_t jobs);
 
 }  // namespace elfhash::merkle

@@ -3,7 +3,7 @@
 #   1. installs what is missing (tools/setup.sh) and builds elfhash with Bazel (-c opt);
 #   2. downloads linux-image-<ver>-cloud-amd64-dbg and -unsigned with apt-get (cached in
 #      ${ELFHASH_CACHE:-~/.cache/elfhash}) and lays them out as a kbuild objtree
-#      (tools/kernel/debian-objtree.sh: vmlinux.unstripped with a .module_hashes placeholder,
+#      (tools/kernel/seal-objtree.sh: vmlinux.unstripped with a .module_hashes placeholder,
 #      modules.order, the unstripped .ko);
 #   3. `elfhash seal` strips every module once, builds the Merkle tree over the installed bytes,
 #      writes STAGING/lib/modules/<release>/kernel/**.ko (stripped + proof trailer) and
@@ -21,8 +21,12 @@ elfhash=$root/bazel-bin/tools/elfhash
 
 deb=$(bash tools/kernel/fetch-debian.sh)
 kver=$(cat "$deb/kver")
-obj=$(bash tools/kernel/debian-objtree.sh --debian "$deb")
-staging=${1:-${ELFHASH_CACHE:-$HOME/.cache/elfhash}/sealed/$kver}
+cache=${ELFHASH_CACHE:-$HOME/.cache/elfhash}
+obj=$cache/objtree/$kver
+if [ ! -f "$obj/.complete" ]; then
+  rm -rf "$obj" && ELFHASH=$elfhash bash tools/kernel/seal-objtree.sh "$obj" "$deb" && touch "$obj/.complete"
+fi
+staging=${1:-$cache/sealed/$kver}
 rm -rf "$staging"
 
 echo "== elfhash seal --objtree $obj --out $staging --install-mod-strip=1"

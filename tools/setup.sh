@@ -6,6 +6,7 @@ PKGS=(
   bazel-bootstrap bazel-platforms bazel-skylib bazel-rules-java
   g++ libssl-dev libfmt-dev libgtest-dev libgmock-dev liblief-dev
   binutils llvm elfutils clang-14 libclang-rt-14-dev
+  liblzma-dev libzstd-dev
   qemu-system-x86 busybox-static kmod cpio xz-utils zstd
   openssl hyperfine time python3 bc
   linux-kbuild-6.1
