@@ -27,6 +27,11 @@ Result<Object> load_edited(const ElfFile& elf, const CopyOptions& opt) {
   EH_ASSIGN(auto o, Object::load(elf));
   EH_TRY(dump_sections(o, opt));
   EH_TRY(apply(o, opt));
+  // Relocation sections last, and only those that survive the edit (validate.h).
+  std::vector<bool> kept(elf.sections().size(), false);
+  for (const auto& s : o.sections)
+    if (!s->removed && s->in_index != 0) kept[s->in_index] = true;
+  EH_TRY(validate_relocations(elf, [&](uint32_t i) { return bool(kept[i]); }));
   return o;
 }
 

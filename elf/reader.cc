@@ -438,13 +438,17 @@ Result<std::vector<std::string_view>> ElfFile::symbol_names(uint32_t idx) const 
   return names;
 }
 
+Status ElfFile::check_relocations(uint32_t idx) const {
+  return scan_relocations(idx, [](const Relocation&) {});
+}
+
 Status ElfFile::check_tables() const {
   // Symbol tables first: relocations and groups refer into them.
   for (uint32_t i = 1; i < shdrs_.size(); ++i)
     if (shdrs_[i].type == SHT_SYMTAB || shdrs_[i].type == SHT_DYNSYM) EH_TRY(symbol_names(i));
   for (uint32_t i = 1; i < shdrs_.size(); ++i) {
     uint32_t t = shdrs_[i].type;
-    if (t == SHT_REL || t == SHT_RELA) EH_TRY(scan_relocations(i, [](const Relocation&) {}));
+    if (t == SHT_REL || t == SHT_RELA) EH_TRY(check_relocations(i));
     if (t == SHT_GROUP) EH_TRY(group(i));
   }
   return ok_status();

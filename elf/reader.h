@@ -48,6 +48,8 @@ class ElfFile {
   // Entries of a SHT_REL/SHT_RELA section. sh_link must name a symbol table (or be 0, then every entry's
   // symbol must be 0), sh_info must be a section index, and every symbol index must be in that table.
   Result<std::vector<Relocation>> relocations(uint32_t index) const;
+  // The checks of relocations() without keeping the entries: no memory per entry (a vmlinux has ~13M).
+  Status check_relocations(uint32_t index) const;
   // Flag word and member section indices of a SHT_GROUP section (members checked to be in range and
   // not the group itself; sh_link must be a symbol table and sh_info a symbol in it).
   Result<Group> group(uint32_t index) const;

@@ -58,6 +58,7 @@ Result<std::optional<std::vector<uint8_t>>> find_build_id(std::span<const uint8_
 
 Result<ElfSummary> summarize(const ElfFile& elf) {
   EH_TRY(validate_tables(elf));
+  EH_TRY(validate_relocations(elf));
   ElfSummary s;
   s.header = elf.header();
   s.file_size = elf.bytes().size();
