@@ -8,6 +8,7 @@ PKGS=(
   binutils llvm elfutils clang-14 libclang-rt-14-dev
   qemu-system-x86 busybox-static kmod cpio xz-utils zstd
   openssl hyperfine time python3 bc
+  linux-source-6.12 flex bison libelf-dev make patch   # test kernel (tools/kernel/build-test-kernel.sh)
 )
 missing=()
 for p in "${PKGS[@]}"; do
