@@ -64,6 +64,7 @@ mkdir -p "$root"
 exec 9> "$root/.lock-$key"
 flock 9
 if [ -f "$dir/.elfhash-complete" ]; then
+  touch "$dir/.elfhash-complete"   # last use, for the pruning below
   echo "$dir"
   exit 0
 fi
@@ -78,9 +79,7 @@ fail() {
   tail -n 30 "$log" | sed 's/^/  /' >&2
   exit 1
 }
-# Documentation is the one large part of the tree that no build step reads.
-tar -xf "$tarball" -C "$dir" --strip-components=1 --exclude='linux-source-6.12/Documentation' \
-  >> "$log" 2>&1 || fail "unpacking $tarball failed"
+tar -xf "$tarball" -C "$dir" --strip-components=1 >> "$log" 2>&1 || fail "unpacking $tarball failed"
 for p in "${patches[@]}"; do
   patch -d "$dir" -p1 --quiet --no-backup-if-mismatch < "$p" >> "$log" 2>&1 || fail "$(basename "$p") does not apply"
 done
@@ -115,4 +114,11 @@ while read -r m; do [ -f "$dir/${m%.o}.ko" ] || fail "$m listed but ${m%.o}.ko m
 { echo "package=$pkg $version"; echo "modules=$n"; echo "seconds=$(( $(date +%s) - start ))"; } \
   > "$dir/.elfhash-complete"
 echo "build-test-kernel.sh: done in $(( $(date +%s) - start ))s, $n modules" >&2
+# Trees of other inputs (about 3 GB each) unused for 3 days go, unless someone holds their lock.
+for old in "$root"/*/; do
+  k=$(basename "$old")
+  [ "$k" != "$key" ] || continue
+  [ -z "$(find "$old" -maxdepth 1 -name .elfhash-complete -mtime -3)" ] || continue
+  ( flock -n 8 && rm -rf "$old" "$root/.lock-$k" ) 8> "$root/.lock-$k" || true
+done
 echo "$dir"
