@@ -17,17 +17,20 @@
 #
 # Assertions (closing line "N passed, N failed"; exit 1 if any failed, 2 on setup errors):
 #   boot 1, sealed vmlinux, module.sig_enforce=1:
-#     - six attacks are each refused by the kernel, with the reason the v5 check gives:
+#     - seven attacks are each refused by the kernel, with the reason the v5 check gives:
 #         flipped byte in the image ......... "module with unavailable key"  (ENOKEY)
 #         trailer removed .................. "unsigned module"              (ENODATA)
 #         module A + module B's proof ....... "module with unavailable key"  (ENOKEY)
 #         pos changed in the trailer ........ "module with unavailable key"  (ENOKEY)
 #         sealed by another build (root) .... "module with unavailable key"  (ENOKEY)
 #         proof 32 bytes short, sig_len fixed "module with unsupported crypto" (ENOPKG)
+#         a reserved descriptor field set ... "Bad message" (EBADMSG, fatal, not a policy matter)
 #     - then every sealed module loads (dependencies first), including the originals of the
 #       attacked ones: the refusals above came from the tampering, not from a broken setup.
 #   boot 2, negative control on the test: vmlinux.unstripped (zero root, levels 0) refuses the
 #     sealed modules ("module with unsupported crypto").
+#   boot 3, sealed vmlinux without sig_enforce: the soft errors (no trailer, short proof) load
+#     and taint the kernel (E), the malformed descriptor is still refused.
 #   host side: `elfhash verify` agrees with the kernel on every file of boot 1.
 #   kbuild comparison: the same objtree through kbuild's own steps (GNU strip at build time to
 #     .ko.stripped, `elfhash modules-merkle-tree` in place of scripts/modules-merkle-tree, the
@@ -150,7 +153,7 @@ done
 # Targets: modules without dependencies, so a wrongly accepted attack would really load.
 targets=()
 for st in "${stems[@]}"; do [ -z "${dep[$(basename "$st")]}" ] && targets+=("$st"); done
-((${#targets[@]} >= 7)) || setup_fail "need 7 modules without dependencies, have ${#targets[@]}"
+((${#targets[@]} >= 8)) || setup_fail "need 8 modules without dependencies, have ${#targets[@]}"
 
 # --- the attacks --------------------------------------------------------------------------------
 atk=$work/attacks
@@ -179,6 +182,8 @@ elif mode == "swap":          # image of argv[3], proof (and descriptor) of argv
 elif mode == "pos":           # the sibling position: same path length, other leaf
     pos = struct.unpack(">I", proof[:4])[0] ^ 1
     res = img + struct.pack(">I", pos) + proof[4:] + tail
+elif mode == "badmsg":        # a reserved descriptor field set: malformed, not merely unverified
+    res = img + proof + bytes([tail[0] | 1]) + tail[1:]
 elif mode == "truncate":      # drop the top sibling, keep the framing valid
     proof = proof[:-32]
     tail = tail[:8] + struct.pack(">I", len(proof)) + tail[12:]
@@ -188,7 +193,8 @@ else:
 open(out, "wb").write(res)
 EOF
 tamper() { python3 "$work/tamper.py" "$@" || setup_fail "tamper.py $*"; }
-# name|file|expected reason in the kernel's "Loading of <reason> is rejected"
+# name|target|what the insmod line must say: "<reason>" of the kernel's "Loading of <reason> is
+# rejected" (sig_enforce turns the soft errors into EKEYREJECTED), or "!PATTERN" for other errors.
 attacks=()
 tamper flip "$atk/atk-flip.ko" "$mods/${targets[0]}.ko"
 attacks+=("atk-flip|${targets[0]}|module with unavailable key")
@@ -202,6 +208,8 @@ cp "$work/other-staging/lib/modules/$rel/kernel/${targets[5]}.ko" "$atk/atk-othe
 attacks+=("atk-otherbuild|${targets[5]}|module with unavailable key")
 tamper truncate "$atk/atk-truncate.ko" "$mods/${targets[6]}.ko"
 attacks+=("atk-truncate|${targets[6]}|module with unsupported crypto")
+tamper badmsg "$atk/atk-badmsg.ko" "$mods/${targets[7]}.ko"
+attacks+=("atk-badmsg|${targets[7]}|!Bad message.*signature info has unexpected non-zero params")
 cmp -s "$atk/atk-otherbuild.ko" "$mods/${targets[5]}.ko" \
   && setup_fail "the second build sealed ${targets[5]} identically: no other root"
 
@@ -228,9 +236,10 @@ check "boot 1 reaches the end on $rel" "$(grep -q "^ELFHASH-START $rel " <<<"$ou
 for e in "${attacks[@]}"; do
   IFS='|' read -r name target reason <<<"$e"
   line=$(grep "^ELFHASH-INSMOD $name " <<<"$out")
+  if [[ $reason == !* ]]; then pat=${reason#!}; else pat="Key was rejected.*of $reason is rejected"; fi
   ok=1
-  grep -q " fail " <<<"$line" && grep -q "of $reason is rejected" <<<"$line" && ok=0
-  check "kernel refuses $name ($(basename "$target")): $reason" $ok "$line"
+  grep -q " fail " <<<"$line" && grep -q "$pat" <<<"$line" && ok=0
+  check "kernel refuses $name ($(basename "$target")): ${reason#!}" $ok "$line"
 done
 for st in "${order[@]}"; do
   b=$(basename "$st")
@@ -256,6 +265,25 @@ for st in "${ctl[@]}"; do
   ok=1; grep -q " fail .*of module with unsupported crypto is rejected" <<<"$line" && ok=0
   check "zero-root kernel refuses sealed $b" $ok "$line"
 done
+
+# --- boot 3: the policy without enforcement (spec §7.2 step 5): soft errors only taint, ---------
+# a malformed descriptor is refused all the same.
+t=$(now)
+out=$(bash "$kdir/boot.sh" --kernel "$stage/vmlinux" --modules-dir "$mods" \
+  --load "$atk/atk-badmsg.ko $atk/atk-notrailer.ko $atk/atk-truncate.ko" \
+  --timeout "$tmo" --log "$work/boot3.log" 2> "$work/boot3.err")
+echo "# boot 3 (sealed vmlinux, no sig_enforce) rc=$? in $(elapsed "$t")s"
+check "boot 3 reaches the end" "$(grep -q '^ELFHASH-DONE' <<<"$out"; echo $?)" "$(tail -n 5 "$work/boot3.err")"
+line=$(grep "^ELFHASH-INSMOD atk-badmsg " <<<"$out")
+check "without sig_enforce: malformed descriptor still refused (EBADMSG)" \
+  "$(grep -q " fail .*Bad message" <<<"$line"; echo $?)" "$line"
+for name in atk-notrailer atk-truncate; do
+  line=$(grep "^ELFHASH-INSMOD $name " <<<"$out")
+  check "without sig_enforce: $name loads (soft error)" "$([ "$line" = "ELFHASH-INSMOD $name ok" ]; echo $?)" "$line"
+done
+taint=$(sed -n 's/^ELFHASH-LOADTIME .* taint=//p' <<<"$out")
+check "without sig_enforce: the kernel is tainted unsigned-module (taint=$taint)" \
+  "$([ -n "$taint" ] && (( (taint & 8192) != 0 )); echo $?)"
 
 # --- kbuild's own way on the same objtree (spec §4.3, §5.1-§5.4, INSTALL_MOD_STRIP=1) ------------
 t=$(now)
