@@ -204,7 +204,8 @@ tamper swap "$atk/atk-swap.ko" "$mods/${targets[2]}.ko" "$mods/${targets[3]}.ko"
 attacks+=("atk-swap|${targets[2]}|module with unavailable key")
 tamper pos "$atk/atk-pos.ko" "$mods/${targets[4]}.ko"
 attacks+=("atk-pos|${targets[4]}|module with unavailable key")
-cp "$work/other-staging/lib/modules/$rel/kernel/${targets[5]}.ko" "$atk/atk-otherbuild.ko"
+cp "$work/other-staging/lib/modules/$rel/kernel/${targets[5]}.ko" "$atk/atk-otherbuild.ko" \
+  || setup_fail "${targets[5]} is not in the second build"
 attacks+=("atk-otherbuild|${targets[5]}|module with unavailable key")
 tamper truncate "$atk/atk-truncate.ko" "$mods/${targets[6]}.ko"
 attacks+=("atk-truncate|${targets[6]}|module with unsupported crypto")
