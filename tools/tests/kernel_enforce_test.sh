@@ -37,7 +37,9 @@
 #     .ko.stripped, `elfhash modules-merkle-tree` in place of scripts/modules-merkle-tree, the
 #     generated C compiled with the kernel's own compiler command, objcopy --dump-section, GNU
 #     objcopy three-step, install = cp + GNU strip + cat .merkle) gives the same .module_hashes,
-#     the same vmlinux and the same installed module bytes as the sealing step.
+#     the same loadable vmlinux (headers, PT_LOAD bytes) and the same installed module bytes as
+#     the sealing step. Whole-file vmlinux equality is reported, not asserted: GNU's third
+#     objcopy pass drops section symbols that a single pass keeps (docs/test-kernel.md).
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root" || exit 2
