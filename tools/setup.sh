@@ -10,6 +10,7 @@ PKGS=(
   qemu-system-x86 busybox-static kmod cpio xz-utils zstd
   openssl hyperfine time python3 bc
   linux-kbuild-6.1
+  linux-source-6.12 flex bison libelf-dev make patch   # test kernel (tools/kernel/build-test-kernel.sh)
 )
 missing=()
 for p in "${PKGS[@]}"; do
