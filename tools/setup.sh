@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs every Debian package elfhash's build, tests and benchmarks need.
-# Idempotent: does nothing (no apt-get update) when everything is already present.
+# Installs every Debian package elfhash's build, tests and benchmarks need (or only the PKG... named:
+# tools/kernel/build-test-kernel.sh asks for its own). Idempotent: does nothing (no apt-get update)
+# when everything is already present.
+# usage: setup.sh [PKG...]
 set -euo pipefail
 PKGS=(
   bazel-bootstrap bazel-platforms bazel-skylib bazel-rules-java
@@ -12,6 +14,7 @@ PKGS=(
   linux-kbuild-6.1
   linux-source-6.12 flex bison libelf-dev make patch   # test kernel (tools/kernel/build-test-kernel.sh)
 )
+(($#)) && PKGS=("$@")
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -41,16 +41,7 @@ patches=("$patchdir"/0*.patch)
 fragment=$patchdir/config.fragment
 deps=("$pkg" flex bison bc libelf-dev libssl-dev gcc make binutils xz-utils patch)
 
-missing=()
-for p in "${deps[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  echo "build-test-kernel.sh: installing ${missing[*]}" >&2
-  SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
-fi
+bash "$here/../setup.sh" "${deps[@]}" >&2  # stdout is for the objtree path
 [ -f "$tarball" ] || die "$tarball missing although $pkg is installed"
 
 version=$(dpkg-query -W -f='${Version}' "$pkg")

@@ -23,14 +23,8 @@ kdir=$root/tools/kernel
 E=${ELFHASH:-$root/bazel-bin/tools/elfhash}
 tmo=${KERNEL_TEST_TIMEOUT:-120}
 
-passed=0 failed=0
-setup_fail() { echo "kernel_seal_test: $*" >&2; echo "$passed passed, $((failed + 1)) failed"; exit 2; }
-check() {  # check DESCRIPTION CONDITION-RESULT(0=pass) [detail]
-  if [ "$2" = 0 ]; then passed=$((passed + 1)); echo "PASS: $1"
-  else failed=$((failed + 1)); echo "FAIL: $1${3:+: $3}"; fi
-}
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.2f", b - a}'; }
+KTEST_NAME=kernel_seal_test
+. "$root/tools/tests/kernel_lib.sh"
 
 t_start=$(now)
 [ -x "$E" ] || setup_fail "no elfhash binary at $E (bazel build -c opt //tools:elfhash or set ELFHASH)"

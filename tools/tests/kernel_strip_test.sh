@@ -31,15 +31,8 @@ STRIP=${STRIP:-${ELFHASH:-bazel-bin/tools/elfhash} strip --strip-debug}
 VMLINUX_CMD=${VMLINUX_CMD:-objcopy --remove-section=.modinfo --remove-section='.rel*' --remove-section='!.rel*.dyn' -w --strip-unneeded-symbol='__mod_device_table__*' IN OUT}
 tmo=${KERNEL_TEST_TIMEOUT:-120}
 
-passed=0 failed=0
-# A setup error is one failed assertion, so that a runner reading the closing line counts it.
-setup_fail() { echo "kernel_strip_test: $*" >&2; echo "$passed passed, $((failed + 1)) failed"; exit 2; }
-check() {  # check DESCRIPTION CONDITION-RESULT(0=pass) [detail]
-  if [ "$2" = 0 ]; then passed=$((passed + 1)); echo "PASS: $1"
-  else failed=$((failed + 1)); echo "FAIL: $1${3:+: $3}"; fi
-}
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.1f", b - a}'; }
+KTEST_NAME=kernel_strip_test
+. "$root/tools/tests/kernel_lib.sh"
 
 t_start=$(now)
 command -v "${STRIP%% *}" >/dev/null || setup_fail "STRIP command not found: ${STRIP%% *} (build elfhash or set STRIP)"

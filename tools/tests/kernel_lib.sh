@@ -1,0 +1,12 @@
+# Shared harness of the real-kernel tests (tools/tests/kernel_*_test.sh, run outside Bazel by
+# tools/test.sh). Source it after setting KTEST_NAME. `check DESCRIPTION RESULT [DETAIL]` counts one
+# assertion (RESULT 0 = pass); the caller prints "$passed passed, $failed failed" last.
+passed=0 failed=0
+# A setup error is one failed assertion, so that a runner reading the closing line counts it.
+setup_fail() { echo "$KTEST_NAME: $*" >&2; echo "$passed passed, $((failed + 1)) failed"; exit 2; }
+check() {  # check DESCRIPTION CONDITION-RESULT(0=pass) [detail]
+  if [ "$2" = 0 ]; then passed=$((passed + 1)); echo "PASS: $1"
+  else failed=$((failed + 1)); echo "FAIL: $1${3:+: $3}"; fi
+}
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.2f", b - a}'; }
