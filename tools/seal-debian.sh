@@ -15,9 +15,10 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 bash tools/setup.sh
-bazel build -c opt //tools:elfhash 2>&1 | grep -v '^INFO:' >&2 || true
+log=$(mktemp)
+bazel build -c opt //tools:elfhash > "$log" 2>&1 || { cat "$log" >&2; echo "seal-debian: build failed" >&2; exit 1; }
+rm -f "$log"
 elfhash=$root/bazel-bin/tools/elfhash
-[ -x "$elfhash" ] || { echo "seal-debian: build failed" >&2; exit 1; }
 
 deb=$(bash tools/kernel/fetch-debian.sh)
 kver=$(cat "$deb/kver")
