@@ -6,6 +6,7 @@
 
 #include "merkle/test_util.h"
 #include "merkle/trailer.h"
+#include "merkle/worked_example.h"
 
 namespace elfhash::merkle {
 namespace {
@@ -16,27 +17,13 @@ using testing::run;
 using testing::shell_quote;
 using testing::TempDir;
 using testing::write_file;
-
-const char* kL0 = "d35bfad562f1af84bbde249f4c31d23e8644252d0488968087fb1f08f9b91c7e";
-const char* kL1 = "d4b157f8301634f79da779fa8383a279af8537b8e209fa4090d884b31a6e8cf9";
-const char* kL2 = "e82095fe358dfe6a1d8461c9145af9a2cb6b599af6eade9dbff9861496be9a37";
-const char* kN00 = "612c79232e9cdffe2a454cf73e724faa6ee9e4165bcff25037f02c36046a905b";
-const char* kN01 = "f1869549d73c6764e4b753a51cc5871b6bdb10ac10c5139b014f884f87655cb0";
-const char* kTail = "000003000000000000000044" "7e4d6f64756c65207369676e617475726520617070656e6465647e0a";
-
-const char* kRootC =
-    "#include <linux/module_hashes.h>\n"
-    "\n"
-    "const struct\n"
-    "module_hashes_root module_hashes_root __module_hashes_section = {\n"
-    "\t.levels = 2,\n"
-    "\t.hash = {{\n"
-    "\t\t0xad, 0xaa, 0xf6, 0xb8, 0x2f, 0xf1, 0x75, 0x14,\n"
-    "\t\t0xbc, 0x27, 0x22, 0xc9, 0xdf, 0x35, 0x31, 0x80,\n"
-    "\t\t0x68, 0x9e, 0x7e, 0xee, 0x3d, 0x2f, 0x60, 0xdd,\n"
-    "\t\t0x28, 0x9e, 0x3b, 0x35, 0x12, 0x07, 0x99, 0x8b,\n"
-    "\t}},\n"
-    "};\n";
+using testing::kL0;
+using testing::kL1;
+using testing::kL2;
+using testing::kN00;
+using testing::kN01;
+constexpr const char* kTail = testing::kTail2Levels;
+constexpr const char* kRootC = testing::kRootCFile;
 
 const char* kEmptyC =
     "#include <linux/module_hashes.h>\n"

@@ -6,6 +6,7 @@
 #include "merkle/trailer.h"
 #include "merkle/tree.h"
 #include "merkle/verify.h"
+#include "merkle/worked_example.h"
 
 namespace elfhash::merkle {
 namespace {
@@ -13,14 +14,13 @@ namespace {
 using testing::bytes;
 using testing::from_hex;
 using testing::hash_from_hex;
-
-const char* kL0 = "d35bfad562f1af84bbde249f4c31d23e8644252d0488968087fb1f08f9b91c7e";
-const char* kL1 = "d4b157f8301634f79da779fa8383a279af8537b8e209fa4090d884b31a6e8cf9";
-const char* kL2 = "e82095fe358dfe6a1d8461c9145af9a2cb6b599af6eade9dbff9861496be9a37";
-const char* kN00 = "612c79232e9cdffe2a454cf73e724faa6ee9e4165bcff25037f02c36046a905b";
-const char* kN01 = "f1869549d73c6764e4b753a51cc5871b6bdb10ac10c5139b014f884f87655cb0";
-const char* kRoot3 = "adaaf6b82ff17514bc2722c9df353180689e7eee3d2f60dd289e3b351207998b";
-const char* kRoot1 = "5559f5bca9abae1a622574a668e2b96849e457fb6ee5af7ec6fcbf346a2a6047";
+using testing::kL0;
+using testing::kL1;
+using testing::kL2;
+using testing::kN00;
+using testing::kN01;
+using testing::kRoot1;
+using testing::kRoot3;
 
 const char* kTrailerC =
     "00000002"
@@ -108,20 +108,7 @@ TEST(Golden, ModuleHashesBytes) {
 
 // The generated C file of spec §4.3 item 1 for the worked example, as the kernel tool prints it.
 TEST(Golden, RootCFile) {
-  std::string expect =
-      "#include <linux/module_hashes.h>\n"
-      "\n"
-      "const struct\n"
-      "module_hashes_root module_hashes_root __module_hashes_section = {\n"
-      "\t.levels = 2,\n"
-      "\t.hash = {{\n"
-      "\t\t0xad, 0xaa, 0xf6, 0xb8, 0x2f, 0xf1, 0x75, 0x14,\n"
-      "\t\t0xbc, 0x27, 0x22, 0xc9, 0xdf, 0x35, 0x31, 0x80,\n"
-      "\t\t0x68, 0x9e, 0x7e, 0xee, 0x3d, 0x2f, 0x60, 0xdd,\n"
-      "\t\t0x28, 0x9e, 0x3b, 0x35, 0x12, 0x07, 0x99, 0x8b,\n"
-      "\t}},\n"
-      "};\n";
-  EXPECT_EQ(render_module_hashes_c({2, hash_from_hex(kRoot3)}), expect);
+  EXPECT_EQ(render_module_hashes_c({2, hash_from_hex(kRoot3)}), testing::kRootCFile);
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "merkle/trailer.h"
 #include "merkle/tree.h"
 #include "merkle/verify.h"
+#include "merkle/worked_example.h"
 
 namespace elfhash::merkle {
 namespace {
@@ -23,7 +24,7 @@ using testing::shell_quote;
 using testing::TempDir;
 using testing::write_file;
 
-const char* kRoot3 = "adaaf6b82ff17514bc2722c9df353180689e7eee3d2f60dd289e3b351207998b";
+using testing::kRoot3;
 
 // A placeholder like kernel/module/hashes_root.c (spec §4.2) surrounded by other data, so a patch
 // that wrote to the wrong place would show.
