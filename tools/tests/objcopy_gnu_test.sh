@@ -55,6 +55,22 @@ update_wrong_size() {
     grep -q "module_hashes" err.txt
 }
 check "--update-section of an allocated section with another size is refused, no output" update_wrong_size
+# Found by fuzz_objcopy: a PT_NULL entry's offset and size are not checked by the reader (an unused slot
+# describes no bytes) and must not size the output, which would otherwise be exabytes.
+null_segment_ignored() {
+  python3 - "$FX/vmlinux.unstripped" nullseg.in <<'PY' || return 1
+import struct, sys
+b = bytearray(open(sys.argv[1], "rb").read())
+phoff = struct.unpack_from("<Q", b, 32)[0]
+struct.pack_into("<I", b, phoff, 0)                        # p_type = PT_NULL
+struct.pack_into("<Q", b, phoff + 8, 0x4000000000000000)   # p_offset
+struct.pack_into("<Q", b, phoff + 32, 0x4000000000000000)  # p_filesz
+open(sys.argv[2], "wb").write(b)
+PY
+  "$E" objcopy nullseg.in nullseg.out && "$E" objcopy "$FX/vmlinux.unstripped" plain.out &&
+    [ "$(stat -c %s nullseg.out)" = "$(stat -c %s plain.out)" ]
+}
+check "a PT_NULL program header with an absurd offset and size does not size the output" null_segment_ignored
 add_section() {
   printf 'hello' > note.bin
   objcopy --add-section .note.test=note.bin --add-section .extra=note.bin "$FX/x86_64-module.o" gnu.out &&
