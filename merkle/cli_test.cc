@@ -132,11 +132,12 @@ TEST(Commands, TreeSignVerify) {
   EXPECT_EQ(read_file(dir / "inst/c.ko").size(), 109u);
   // Both byte orders of the bare root verify (detected from the levels value).
   for (std::string bin : {"h.bin", "be.bin"})
-    EXPECT_EQ(run(fmt::format("cd {} && {} verify --module-hashes {} inst/drivers/a.ko inst/fs/sub/b.ko inst/c.ko "
+    EXPECT_EQ(run(fmt::format("cd {} && {} verify -v --module-hashes {} inst/drivers/a.ko inst/fs/sub/b.ko inst/c.ko "
                               ">out.txt",
                               d, exe, bin)),
               0);
-  EXPECT_EQ(text(read_file(dir / "out.txt")), "inst/drivers/a.ko: ok\ninst/fs/sub/b.ko: ok\ninst/c.ko: ok\n");
+  EXPECT_EQ(text(read_file(dir / "out.txt")), "inst/drivers/a.ko: ok\ninst/fs/sub/b.ko: ok\ninst/c.ko: ok\n"
+            "3 modules: 3 ok (0 pkcs7, 3 merkle), 0 failed, 0 missing, 0 extra\n");
   // --replace swaps the proof for B's: C now fails with ENOKEY, and an unsigned module is ENODATA.
   ASSERT_EQ(run(fmt::format("cd {} && {} sign --replace --merkle proofs/fs/sub/b.merkle inst/c.ko", d, exe)), 0);
   EXPECT_EQ(read_file(dir / "inst/c.ko").size(), 109u);

@@ -54,10 +54,14 @@ expect_rc 0 "$exe" verify --module-hashes h.bin --json inst/fs/b.ko inst/fs/e.ko
 python3 -c 'import json; d=json.load(open("out.txt")); assert [m["result"] for m in d["modules"]]==["ok","ok"], d' \
   || fail "verify --json: $(cat out.txt)"
 printf X | dd of=inst/fs/b.ko bs=1 seek=2 conv=notrunc status=none
-expect_rc 1 "$exe" verify --module-hashes h.bin inst/fs/b.ko inst/fs/e.ko obj/fs/e.ko
+expect_rc 1 "$exe" verify -v --module-hashes h.bin inst/fs/b.ko inst/fs/e.ko obj/fs/e.ko
 grep -q "^inst/fs/b.ko: mismatch (ENOKEY): " out.txt || fail "tampered module: $(cat out.txt)"
 grep -q "^inst/fs/e.ko: ok$" out.txt || fail "intact module: $(cat out.txt)"
 grep -q "^obj/fs/e.ko: unsigned (ENODATA): no signature marker$" out.txt || fail "unsigned module: $(cat out.txt)"
+grep -q "^3 modules: 1 ok (0 pkcs7, 1 merkle), 2 failed, 0 missing, 0 extra$" out.txt || fail "summary: $(cat out.txt)"
+# Without -v only the modules that are not ok are listed.
+expect_rc 1 "$exe" verify --module-hashes h.bin inst/fs/b.ko inst/fs/e.ko
+[ "$(grep -c ': ' out.txt)" = 2 ] && ! grep -q "^inst/fs/e.ko" out.txt || fail "non-verbose: $(cat out.txt)"
 expect_rc 2 "$exe" verify --module-hashes h.bin --vmlinux x inst/fs/e.ko
 expect_rc 2 "$exe" sign --merkle proofs/fs/e.merkle inst/fs/e.ko
 grep -q "already has a signature trailer" err.txt || fail "double sign: $(cat err.txt)"

@@ -66,21 +66,43 @@ const char* trailer_kind_name(TrailerKind k) {
   return "?";
 }
 
-Result<Trailer> parse_trailer(std::span<const uint8_t> file, const std::string& name) {
-  Trailer t;
-  t.image_size = file.size();
-  if (!has_trailer_marker(file)) return t;
+Frame frame_trailer(std::span<const uint8_t> file) {
+  Frame f;
+  f.image_size = file.size();
+  if (!(file.size() > kMarkerSize && has_trailer_marker(file))) return f;
   uint64_t len = file.size() - kMarkerSize;
-  if (len <= kSigInfoSize)
-    return make_error(name, 0, fmt::format("signature marker but only {} bytes before it, too few for the "
-                                           "12-byte struct module_signature", len));
-  uint64_t info_off = len - kSigInfoSize;
-  t.info = decode_sig_info(file.data() + info_off);
-  if (t.info.sig_len >= info_off)
-    return make_error(name, info_off,
-                      fmt::format("sig_len {} does not fit in front of struct module_signature ({} bytes)",
-                                  t.info.sig_len, info_off));
-  t.image_size = info_off - t.info.sig_len;
+  if (len <= kSigInfoSize) {
+    f.status = Framing::kTooShort;
+    f.info_offset = len;
+    return f;
+  }
+  f.info_offset = len - kSigInfoSize;
+  f.info = decode_sig_info(file.data() + f.info_offset);
+  if (f.info.sig_len >= f.info_offset) {
+    f.status = Framing::kSigLenTooLarge;
+    return f;
+  }
+  f.status = Framing::kOk;
+  f.image_size = f.info_offset - f.info.sig_len;
+  return f;
+}
+
+Result<Trailer> parse_trailer(std::span<const uint8_t> file, const std::string& name) {
+  Frame f = frame_trailer(file);
+  Trailer t;
+  t.image_size = f.image_size;
+  switch (f.status) {
+    case Framing::kNoMarker: return t;
+    case Framing::kTooShort:
+      return make_error(name, 0, fmt::format("signature marker but only {} bytes before it, too few for the "
+                                             "12-byte struct module_signature", f.info_offset));
+    case Framing::kSigLenTooLarge:
+      return make_error(name, f.info_offset,
+                        fmt::format("sig_len {} does not fit in front of struct module_signature ({} bytes)",
+                                    f.info.sig_len, f.info_offset));
+    case Framing::kOk: break;
+  }
+  t.info = f.info;
   t.sig = file.subspan(t.image_size, t.info.sig_len);
   t.kind = t.info.id_type == kIdTypePkcs7    ? TrailerKind::kPkcs7
            : t.info.id_type == kIdTypeMerkle ? TrailerKind::kMerkle

@@ -51,6 +51,22 @@ std::vector<uint8_t> build_merkle_trailer(uint32_t pos, std::span<const Hash> si
 // True when `file` ends in the signature marker (any trailer kind).
 bool has_trailer_marker(std::span<const uint8_t> file);
 
+// The framing of spec §7.2 steps 2-3, in the kernel's order; the one implementation every reader of
+// trailers (verify, inspect, sign, strip, diff) goes through.
+enum class Framing {
+  kNoMarker,        // no marker, or nothing before it (the kernel: -ENODATA)
+  kTooShort,        // marker, but at most 12 bytes before it (-EBADMSG)
+  kSigLenTooLarge,  // sig_len >= the bytes before the struct, no image byte left (-EBADMSG)
+  kOk,
+};
+struct Frame {
+  Framing status = Framing::kNoMarker;
+  uint64_t info_offset = 0;  // file offset of struct module_signature (kTooShort: bytes before the marker)
+  ModuleSignature info;      // decoded struct (kSigLenTooLarge, kOk)
+  uint64_t image_size = 0;   // kOk: bytes before the signature blob; otherwise the whole file
+};
+Frame frame_trailer(std::span<const uint8_t> file);
+
 enum class TrailerKind { kNone, kPkcs7, kMerkle, kOther };
 const char* trailer_kind_name(TrailerKind k);
 

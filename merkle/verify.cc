@@ -6,7 +6,7 @@
 #include <cstring>
 
 #include "elf/bytes.h"
-#include "merkle/trailer.h"
+#include "merkle/modsig/pkcs7_verify.h"
 
 namespace elfhash::merkle {
 
@@ -17,6 +17,8 @@ const char* verify_code_name(VerifyCode c) {
     case VerifyCode::kUnsupported: return "unsupported";
     case VerifyCode::kMalformed: return "malformed";
     case VerifyCode::kMismatch: return "mismatch";
+    case VerifyCode::kRejected: return "rejected";
+    case VerifyCode::kInvalid: return "invalid";
   }
   return "?";
 }
@@ -28,6 +30,8 @@ const char* verify_errno_name(VerifyCode c) {
     case VerifyCode::kUnsupported: return "ENOPKG";
     case VerifyCode::kMalformed: return "EBADMSG";
     case VerifyCode::kMismatch: return "ENOKEY";
+    case VerifyCode::kRejected: return "EKEYREJECTED";
+    case VerifyCode::kInvalid: return "EINVAL";
   }
   return "?";
 }
@@ -39,6 +43,8 @@ int verify_errno(VerifyCode c) {
     case VerifyCode::kUnsupported: return -ENOPKG;
     case VerifyCode::kMalformed: return -EBADMSG;
     case VerifyCode::kMismatch: return -ENOKEY;
+    case VerifyCode::kRejected: return -EKEYREJECTED;
+    case VerifyCode::kInvalid: return -EINVAL;
   }
   return -EINVAL;
 }
@@ -70,30 +76,45 @@ VerifyResult check_proof(std::span<const uint8_t> image, std::span<const uint8_t
   return {};
 }
 
+VerifyResult check(std::span<const uint8_t> module, const KernelKeys& keys) {
+  // Step 2: the marker must be there, with at least one byte before it. Step 3, mod_verify_sig.
+  Frame f = frame_trailer(module);
+  if (f.status == Framing::kNoMarker) return fail(VerifyCode::kUnsigned, "no signature marker");
+  if (f.status == Framing::kTooShort)
+    return fail(VerifyCode::kMalformed, fmt::format("only {} bytes before the marker", f.info_offset));
+  // mod_sig_type_valid: only the kinds this kernel was built for.
+  uint8_t id = f.info.id_type;
+  if (id == kIdTypePkcs7 && !keys.certs)
+    return fail(VerifyCode::kUnsupported, "PKCS#7 signature (id_type 2): not verifiable with module hashes");
+  if (id == kIdTypeMerkle && !keys.root)
+    return fail(VerifyCode::kUnsupported, "Merkle proof (id_type 3): the kernel has no .module_hashes");
+  if (id != kIdTypeMerkle && id != kIdTypePkcs7)
+    return fail(VerifyCode::kUnsupported, fmt::format("unknown signature id_type {}", id));
+  // mod_check_sig: sig_len must leave at least one image byte, then the reserved fields must be zero.
+  if (f.status == Framing::kSigLenTooLarge)
+    return fail(VerifyCode::kMalformed, fmt::format("sig_len {} does not fit in the {} bytes before the struct",
+                                                    f.info.sig_len, f.info_offset));
+  if (!f.info.params_zero()) return fail(VerifyCode::kMalformed, "signature info has unexpected non-zero params");
+  auto image = module.first(f.image_size);
+  auto sig = module.subspan(f.image_size, f.info.sig_len);
+  if (id == kIdTypePkcs7) return modsig::check_pkcs7(image, sig, *keys.certs);
+  return check_proof(image, sig, *keys.root);
+}
+
 }  // namespace
 
+VerifyResult verify_module(std::span<const uint8_t> module, const KernelKeys& keys) {
+  VerifyResult r = check(module, keys);
+  Frame f = frame_trailer(module);
+  r.kind = f.status == Framing::kNoMarker        ? TrailerKind::kNone
+           : f.info.id_type == kIdTypePkcs7  ? TrailerKind::kPkcs7
+           : f.info.id_type == kIdTypeMerkle ? TrailerKind::kMerkle
+                                             : TrailerKind::kOther;
+  return r;
+}
+
 VerifyResult verify_module(std::span<const uint8_t> module, const ModuleHashesRoot& root) {
-  // Step 2: the marker must be there, with at least one byte before it.
-  if (!(module.size() > kMarkerSize && has_trailer_marker(module)))
-    return fail(VerifyCode::kUnsigned, "no signature marker");
-  uint64_t len = module.size() - kMarkerSize;
-  // Step 3, mod_verify_sig.
-  if (len <= kSigInfoSize)
-    return fail(VerifyCode::kMalformed, fmt::format("only {} bytes before the marker", len));
-  ModuleSignature info = decode_sig_info(module.data() + len - kSigInfoSize);
-  if (info.id_type == kIdTypePkcs7)
-    return fail(VerifyCode::kUnsupported, "PKCS#7 signature (id_type 2): not verifiable with module hashes");
-  if (info.id_type != kIdTypeMerkle)
-    return fail(VerifyCode::kUnsupported, fmt::format("unknown signature id_type {}", info.id_type));
-  // mod_check_sig: sig_len must leave at least one image byte, then the reserved fields must be zero.
-  if (info.sig_len >= len - kSigInfoSize)
-    return fail(VerifyCode::kMalformed,
-                fmt::format("sig_len {} does not fit in the {} bytes before the struct", info.sig_len,
-                            len - kSigInfoSize));
-  if (!info.params_zero())
-    return fail(VerifyCode::kMalformed, "signature info has unexpected non-zero params");
-  uint64_t image_len = len - kSigInfoSize - info.sig_len;
-  return check_proof(module.first(image_len), module.subspan(image_len, info.sig_len), root);
+  return verify_module(module, KernelKeys{root, nullptr});
 }
 
 }  // namespace elfhash::merkle

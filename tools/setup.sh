@@ -8,8 +8,8 @@ PKGS=(
   bazel-bootstrap bazel-platforms bazel-skylib bazel-rules-java
   g++ libssl-dev libfmt-dev libgtest-dev libgmock-dev liblief-dev
   binutils llvm elfutils clang-14 libclang-rt-14-dev
-  liblzma-dev libzstd-dev
-  qemu-system-x86 busybox-static kmod cpio xz-utils zstd
+  liblzma-dev libzstd-dev zlib1g-dev libbz2-dev liblzo2-dev liblz4-dev
+  qemu-system-x86 busybox-static kmod cpio xz-utils zstd bzip2 lzop lz4
   openssl hyperfine time python3 bc
   linux-kbuild-6.1
   linux-source-6.12 flex bison libelf-dev make patch   # test kernel (tools/kernel/build-test-kernel.sh)

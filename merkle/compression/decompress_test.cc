@@ -1,0 +1,82 @@
+// Each format decompressed from what its CLI tool writes (the tools the kernel build runs), plus the
+// trailing-size convention of bzImage payloads and the bounds on hostile input.
+#include "merkle/compression/decompress.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <string>
+
+namespace elfhash::compression {
+namespace {
+
+std::vector<uint8_t> sample() {
+  std::vector<uint8_t> v;
+  for (int i = 0; i < 300000; ++i) v.push_back(static_cast<uint8_t>((i * 7) ^ (i >> 5)));
+  return v;
+}
+
+std::vector<uint8_t> run_tool(const std::string& cmd, const std::vector<uint8_t>& in) {
+  std::string dir = std::getenv("TEST_TMPDIR") ? std::getenv("TEST_TMPDIR") : "/tmp";
+  std::string src = dir + "/in.bin", dst = dir + "/out.bin";
+  std::ofstream(src, std::ios::binary).write(reinterpret_cast<const char*>(in.data()), in.size());
+  std::string full = cmd + " < " + src + " > " + dst;
+  if (std::system(full.c_str()) != 0) return {};
+  std::ifstream f(dst, std::ios::binary);
+  return {std::istreambuf_iterator<char>(f), {}};
+}
+
+struct Case {
+  const char* cmd;
+  Format format;
+};
+
+class ToolTest : public ::testing::TestWithParam<Case> {};
+
+TEST_P(ToolTest, DecompressesWhatTheToolWrites) {
+  auto data = sample();
+  auto packed = run_tool(GetParam().cmd, data);
+  ASSERT_FALSE(packed.empty()) << GetParam().cmd;
+  EXPECT_EQ(detect(packed), GetParam().format);
+  // bzImage payloads carry the le32 decompressed size after the stream (kbuild's *_with_size).
+  for (int i = 0; i < 4; ++i) packed.push_back(static_cast<uint8_t>(data.size() >> (8 * i)));
+  auto out = decompress(GetParam().format, packed, "x", 1 << 24);
+  ASSERT_TRUE(out.ok()) << out.error().str();
+  EXPECT_EQ(*out, data);
+  // Bounded output: a limit below the real size is an error, not a truncated result.
+  auto small = decompress(GetParam().format, packed, "x", data.size() / 2);
+  EXPECT_FALSE(small.ok());
+  // Truncated input is an error.
+  packed.resize(packed.size() / 2);
+  EXPECT_FALSE(decompress(GetParam().format, packed, "x", 1 << 24).ok());
+}
+
+// The kernel's command lines (scripts/Makefile.lib cmd_gzip ... cmd_zstd22, modules_install).
+INSTANTIATE_TEST_SUITE_P(Formats, ToolTest,
+                         ::testing::Values(Case{"gzip -n -9", Format::kGzip}, Case{"bzip2 -9", Format::kBzip2},
+                                           Case{"lzma -9", Format::kLzma},
+                                           Case{"xz --check=crc32 --lzma2=dict=1MiB", Format::kXz},
+                                           Case{"lzop -9", Format::kLzo}, Case{"lz4 -l -9", Format::kLz4},
+                                           Case{"lz4 -9", Format::kLz4}, Case{"zstd -T0 --ultra -22", Format::kZstd}));
+
+TEST(Detect, ElfIsNotCompressed) {
+  std::vector<uint8_t> elf = {0x7f, 'E', 'L', 'F', 2, 1, 1, 0};
+  EXPECT_EQ(detect(elf), Format::kNone);
+  EXPECT_FALSE(decompress(Format::kNone, elf, "x", 100).ok());
+}
+
+TEST(Decompress, GarbageAfterMagicIsAnError) {
+  for (Format f : {Format::kGzip, Format::kBzip2, Format::kXz, Format::kLzo, Format::kLz4, Format::kZstd}) {
+    std::vector<uint8_t> junk(64, 0xa5);
+    auto good = run_tool(f == Format::kGzip ? "gzip" : f == Format::kBzip2 ? "bzip2" : f == Format::kXz ? "xz"
+                         : f == Format::kLzo ? "lzop" : f == Format::kLz4 ? "lz4 -l" : "zstd", sample());
+    std::copy(good.begin(), good.begin() + 12, junk.begin());  // keep the header, break the data
+    EXPECT_FALSE(decompress(f, junk, "x", 1 << 24).ok()) << format_name(f);
+  }
+}
+
+}  // namespace
+}  // namespace elfhash::compression
