@@ -169,25 +169,36 @@ Result<std::unique_ptr<KernelImage>> load_kernel(const std::string& path) {
     return k;
   }
   EH_ASSIGN(k->boot, parse_boot_header(bytes, path));
-  if (!k->boot) return unsupported(path, other_kernel_format(bytes));
-  k->format = "bzImage";
-  auto payload = bytes.subspan(k->boot->payload_file_offset, k->boot->payload_length);
+  auto payload = bytes;
+  if (k->boot) {
+    k->format = "bzImage";
+    payload = bytes.subspan(k->boot->payload_file_offset, k->boot->payload_length);
+  } else if (compression::detect(bytes) == compression::Format::kNone) {
+    return unsupported(path, other_kernel_format(bytes));
+  } else {
+    k->format = "compressed";  // vmlinux.gz and the like; Image.gz is refused below
+  }
+  uint64_t payload_at = k->boot ? k->boot->payload_file_offset : 0;
   k->compression = compression::detect(payload);
   k->compressed_size = payload.size();
   if (k->compression == compression::Format::kNone)
-    return make_error(path, k->boot->payload_file_offset, "bzImage payload is in no known compression format");
+    return make_error(path, payload_at, "bzImage payload is in no known compression format");
   auto t0 = std::chrono::steady_clock::now();
   auto out = compression::decompress(k->compression, payload, path, kMaxVmlinux);
   if (!out.ok()) {
     Error e = out.error();
-    if (e.offset != kNoOffset) e.offset += k->boot->payload_file_offset;
+    if (e.offset != kNoOffset) e.offset += payload_at;
     return e;
   }
   k->decompress_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   k->payload = std::move(*out);
   k->vmlinux_size = k->payload.size();
-  if (!is_elf(k->payload))
-    return make_error(path, k->boot->payload_file_offset, "the decompressed bzImage payload is not an ELF vmlinux");
+  if (!is_elf(k->payload)) {
+    if (!k->boot)
+      return unsupported(path, fmt::format("{}-compressed {}", compression::format_name(k->compression),
+                                           other_kernel_format(k->payload).empty() ? "data" : other_kernel_format(k->payload)));
+    return make_error(path, payload_at, "the decompressed bzImage payload is not an ELF vmlinux");
+  }
   EH_TRY(decode_elf(*k, MappedFile::from_memory(k->payload, path + " (payload)")));
   return k;
 }

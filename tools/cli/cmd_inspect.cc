@@ -13,6 +13,9 @@
 #include "elf/names.h"
 #include "elf/reader.h"
 #include "elf/summary.h"
+#include "merkle/compression/input.h"
+#include "merkle/kernel/kernel_image.h"
+#include "merkle/modsig/x509.h"
 #include "merkle/module_hashes.h"
 #include "merkle/patch.h"
 #include "merkle/pkcs7.h"
@@ -29,28 +32,91 @@ constexpr const char* kUsage =
     "  Describes ELF files and kernel modules: header, sections, symbol and relocation counts,\n"
     "  build-id, .modinfo, and the appended signature (none, pkcs7 or merkle). With --vmlinux, also\n"
     "  the kernel's verdict on a Merkle-authenticated module against that vmlinux's .module_hashes.\n"
-    "  --json  one JSON object (an array of them for several FILEs)\n"
+    "  FILE may also be a compressed module (.ko.gz/.xz/.zst: decompressed first), an x86 bzImage (boot\n"
+    "  header, then the vmlinux inside) or a vmlinux (.module_hashes root, built-in certificates).\n"
+    "  --json  a JSON array with one object per FILE (docs/inspect.md)\n"
     "Exit 0; 1 when --vmlinux is given and a module does not verify; 2 on a malformed or unreadable\n"
     "FILE (one line on stderr; the other FILEs are still reported).\n";
 
+struct Cert {
+  modsig::CertInfo info;
+  std::string section;
+  uint64_t offset = 0;
+};
+
+// What a kernel image adds (kernel/kernel_image.h): the boot header of a bzImage, the root and the
+// built-in certificates.
+struct KernelFacts {
+  std::optional<kernel::BootHeader> boot;
+  compression::Format payload_compression = compression::Format::kNone;
+  uint64_t vmlinux_size = 0;
+  std::optional<merkle::ModuleHashesRoot> root;
+  kernel::CertSource cert_source = kernel::CertSource::kNone;
+  std::vector<Cert> certs;
+};
+
 struct Report {
   std::string path;
+  compression::Format compression = compression::Format::kNone;  // of the file itself (.ko.xz)
+  uint64_t file_size = 0;
   elf::ElfSummary elf;
   merkle::TrailerInfo trailer;
+  std::optional<KernelFacts> kernel;
   std::optional<merkle::VerifyResult> verify;
 };
 
-Result<Report> inspect_file(const std::string& path, const std::optional<merkle::ModuleHashesRoot>& root) {
+Result<KernelFacts> kernel_facts(const kernel::KernelImage& k) {
+  KernelFacts f;
+  f.boot = k.boot;
+  f.payload_compression = k.boot ? k.compression : compression::Format::kNone;
+  f.vmlinux_size = k.vmlinux_size;
+  f.root = k.root;
+  f.cert_source = k.cert_source;
+  for (const auto& c : k.certs) {
+    EH_ASSIGN(modsig::CertInfo info, modsig::describe_certificate(c.der, k.path, c.offset));
+    f.certs.push_back({std::move(info), c.section, c.offset});
+  }
+  return f;
+}
+
+// A vmlinux (ELF executable or, arm64, PIE, with the kernel's export tables or a .module_hashes section).
+bool looks_like_vmlinux(const elf::ElfFile& e) {
+  return e.header().type != elf::ET_REL && (e.find_section("__ksymtab") || e.find_section(merkle::kModuleHashesSection));
+}
+
+Result<Report> inspect_bzimage(const std::string& path) {
   Report r;
   r.path = path;
-  EH_ASSIGN(auto file, MappedFile::open(path));
-  auto bytes = file->bytes();
+  EH_ASSIGN(auto k, kernel::load_kernel(path));
+  r.file_size = k->file->bytes().size();
+  EH_ASSIGN(r.elf, elf::summarize(*k->elf));
+  EH_ASSIGN(r.kernel, kernel_facts(*k));
+  return r;
+}
+
+Result<Report> inspect_file(const std::string& path, const std::optional<merkle::ModuleHashesRoot>& root) {
+  {
+    EH_ASSIGN(auto head, MappedFile::open(path));
+    if (kernel::is_bzimage(head->bytes())) return inspect_bzimage(path);
+  }
+  Report r;
+  r.path = path;
+  // Compressed modules are decompressed first: the trailer is inside (spec §5.3).
+  EH_ASSIGN(compression::Input in, compression::read_input(path));
+  r.compression = in.compression;
+  r.file_size = in.file_size;
+  auto bytes = in.bytes();
   // The trailer first: it says where the ELF image ends (spec §7.2 step 3).
   EH_ASSIGN(r.trailer, merkle::describe_trailer(bytes, path));
   uint64_t image = r.trailer.trailer.image_size;
-  auto view = image == bytes.size() ? file : MappedFile::from_memory(bytes.first(image), path);
+  auto view = image == bytes.size() && in.mapped ? in.mapped : MappedFile::from_memory(bytes.first(image), path);
   EH_ASSIGN(auto elf, elf::ElfFile::parse(view));
   EH_ASSIGN(r.elf, elf::summarize(elf));
+  if (in.compression == compression::Format::kNone && r.trailer.trailer.kind == merkle::TrailerKind::kNone &&
+      looks_like_vmlinux(elf)) {
+    EH_ASSIGN(auto k, kernel::load_kernel(path));
+    EH_ASSIGN(r.kernel, kernel_facts(*k));
+  }
   if (root) r.verify = merkle::verify_module(bytes, *root);
   return r;
 }
@@ -108,10 +174,45 @@ std::string json_signature(const merkle::TrailerInfo& ti, const char* ind) {
   return o + fmt::format("\n{}}}", ind);
 }
 
+std::string json_kernel(const std::optional<KernelFacts>& k, const char* ind) {
+  if (!k) return "null";
+  std::string o = "{";
+  if (k->boot) {
+    const auto& b = *k->boot;
+    o += fmt::format("\n{0}    \"boot\": {{\"format\": \"bzImage\", \"protocol\": \"{1}.{2:02}\", \"kernel_version\": {3}, "
+                     "\"setup_sects\": {4}, \"payload_offset\": {5}, \"payload_length\": {6}, \"compression\": \"{7}\", "
+                     "\"vmlinux_size\": {8}}},",
+                     ind, b.version >> 8, b.version & 0xff, b.kernel_version.empty() ? "null" : json_string(b.kernel_version),
+                     b.setup_sects, b.payload_file_offset, b.payload_length, compression::format_name(k->payload_compression),
+                     k->vmlinux_size);
+  } else {
+    o += fmt::format("\n{}    \"boot\": null,", ind);
+  }
+  o += fmt::format("\n{}    \"module_hashes\": {},", ind,
+                   k->root ? fmt::format("{{\"levels\": {}, \"root\": \"{}\"}}", k->root->levels, hex_bytes(k->root->root))
+                           : "null");
+  o += fmt::format("\n{}    \"certificate_source\": \"{}\",\n{}    \"certificates\": [", ind,
+                   kernel::cert_source_name(k->cert_source), ind);
+  for (size_t i = 0; i < k->certs.size(); ++i) {
+    const auto& c = k->certs[i];
+    o += fmt::format("{}\n{}      {{\"subject\": {}, \"issuer\": {}, \"serial\": \"{}\", \"key_id\": {}, \"key_algo\": {}, "
+                     "\"key_bits\": {}, \"section\": {}, \"offset\": {}, \"size\": {}}}",
+                     i ? "," : "", ind, json_string(c.info.subject), json_string(c.info.issuer), merkle::colon_hex(c.info.serial),
+                     c.info.key_id.empty() ? "null" : "\"" + merkle::colon_hex(c.info.key_id) + "\"",
+                     json_string(c.info.key_algo), c.info.key_bits, json_string(c.section), c.offset, c.info.size);
+  }
+  o += k->certs.empty() ? "]" : fmt::format("\n{}    ]", ind);
+  return o + fmt::format("\n{}  }}", ind);
+}
+
 std::string json_report(const Report& r, const char* ind) {
   const auto& s = r.elf;
   const auto& h = s.header;
   std::string o = fmt::format("{{\n{0}  \"file\": {1},\n", ind, json_string(r.path));
+  o += fmt::format("{}  \"compression\": {},\n", ind,
+                   r.compression == compression::Format::kNone
+                       ? "null"
+                       : fmt::format("{{\"format\": \"{}\", \"size\": {}}}", compression::format_name(r.compression), r.file_size));
   o += fmt::format(
       "{0}  \"elf\": {{\"class\": \"{1}\", \"endian\": \"{2}\", \"type\": \"{3}\", \"machine\": \"{4}\", "
       "\"e_machine\": {5}, \"osabi\": {6}, \"entry\": \"{7:#x}\", \"size\": {8}, \"program_headers\": {9}, "
@@ -145,20 +246,52 @@ std::string json_report(const Report& r, const char* ind) {
     o += "]";
   }
   o += groups.empty() ? "},\n" : fmt::format("\n{}  }},\n", ind);
-  o += fmt::format("{}  \"signature\": {}", ind, json_signature(r.trailer, (std::string(ind) + "  ").c_str()));
+  o += fmt::format("{}  \"signature\": {},\n", ind, json_signature(r.trailer, (std::string(ind) + "  ").c_str()));
+  o += fmt::format("{}  \"kernel\": {}", ind, json_kernel(r.kernel, ind));
   if (r.verify)
-    o += fmt::format(",\n{}  \"verify\": {{\"result\": \"{}\", \"errno\": \"{}\", \"reason\": {}}}", ind,
-                     merkle::verify_code_name(r.verify->code), merkle::verify_errno_name(r.verify->code),
-                     json_string(r.verify->reason));
+    o += fmt::format(",\n{}  \"verify\": {{\"result\": \"{}\", \"errno\": {}, \"reason\": {}}}", ind,
+                     merkle::verify_code_name(r.verify->code),
+                     r.verify->ok() ? "null" : "\"" + std::string(merkle::verify_errno_name(r.verify->code)) + "\"",
+                     r.verify->ok() ? "null" : json_string(r.verify->reason));
+  else
+    o += fmt::format(",\n{}  \"verify\": null", ind);
   return o + fmt::format("\n{}}}", ind);
 }
 
 // ---- text ----
 
+void print_kernel(const KernelFacts& k) {
+  if (k.root)
+    std::printf("  module_hashes: levels %u, root %s\n", k.root->levels, hex_bytes(k.root->root).c_str());
+  else
+    std::printf("  module_hashes: (none)\n");
+  std::printf("  certificates: %zu (%s)\n", k.certs.size(), kernel::cert_source_name(k.cert_source));
+  for (size_t i = 0; i < k.certs.size(); ++i) {
+    const auto& c = k.certs[i];
+    std::printf("    [%zu] subject: %s\n        issuer:  %s\n        serial:  %s\n        key_id:  %s\n"
+                "        key:     %s %u bits, in %s at %#llx\n",
+                i, elf::printable(c.info.subject).c_str(), elf::printable(c.info.issuer).c_str(),
+                merkle::colon_hex(c.info.serial).c_str(),
+                c.info.key_id.empty() ? "(none)" : merkle::colon_hex(c.info.key_id).c_str(), c.info.key_algo.c_str(),
+                c.info.key_bits, c.section.c_str(), static_cast<unsigned long long>(c.offset));
+  }
+}
+
 void print_text(const Report& r) {
   const auto& s = r.elf;
   const auto& h = s.header;
   std::printf("%s:\n", elf::printable(r.path).c_str());
+  if (r.compression != compression::Format::kNone)
+    std::printf("  compression: %s, %llu bytes (decompressed: %llu)\n", compression::format_name(r.compression),
+                static_cast<unsigned long long>(r.file_size), static_cast<unsigned long long>(s.file_size));
+  if (r.kernel && r.kernel->boot) {
+    const auto& b = *r.kernel->boot;
+    std::printf("  bzImage:     boot protocol %u.%02u, %s payload at %#llx (%u bytes), vmlinux %llu bytes\n", b.version >> 8,
+                b.version & 0xff, compression::format_name(r.kernel->payload_compression),
+                static_cast<unsigned long long>(b.payload_file_offset), b.payload_length,
+                static_cast<unsigned long long>(r.kernel->vmlinux_size));
+    std::printf("  version:     %s\n", b.kernel_version.empty() ? "(none)" : elf::printable(b.kernel_version).c_str());
+  }
   std::printf("  ELF:         %s %s-endian, %s, %s, %llu bytes, %u program headers\n", class_name(h),
               endian_name(h), elf::file_type_name(h.type).c_str(), elf::machine_name(h.machine).c_str(),
               static_cast<unsigned long long>(s.file_size), s.segments);
@@ -194,6 +327,7 @@ void print_text(const Report& r) {
     for (size_t i = 0; i < ti.siblings.size(); ++i)
       std::printf("    sibling[%zu]: %s\n", i, hex_bytes(ti.siblings[i]).c_str());
   }
+  if (r.kernel) print_kernel(*r.kernel);
   if (r.verify) {
     if (r.verify->ok()) std::printf("  verify:      ok\n");
     else
@@ -231,14 +365,14 @@ int cmd_inspect(int argc, char** argv) {
       continue;
     }
     if (r->verify && !r->verify->ok()) all_verified = false;
-    if (json) objects.push_back(json_report(*r, files.size() > 1 ? "  " : ""));
+    if (json) objects.push_back(json_report(*r, "  "));
     else print_text(*r);
   }
-  if (json && files.size() == 1 && !objects.empty()) std::printf("%s\n", objects[0].c_str());
-  if (json && files.size() > 1) {
+  // One shape however many FILEs: an array with one object per file that could be read.
+  if (json) {
     std::string out = "[";
     for (size_t i = 0; i < objects.size(); ++i) out += (i ? ",\n  " : "\n  ") + objects[i];
-    std::printf("%s\n]\n", out.c_str());
+    std::printf("%s%s]\n", out.c_str(), objects.empty() ? "" : "\n");
   }
   if (std::fflush(stdout) != 0) {
     std::fprintf(stderr, "elfhash: inspect: cannot write output\n");

@@ -81,8 +81,10 @@ Status load_keys(const VerifyArgs& a, Keys& k) {
 }
 
 struct Job {
-  explicit Job(std::string p, bool x = false, bool m = false) : path(std::move(p)), extra(x), missing(m) {}
+  explicit Job(std::string p, std::optional<bool> listed = std::nullopt, bool m = false)
+      : path(std::move(p)), in_order(listed), extra(listed == false), missing(m) {}
   std::string path;
+  std::optional<bool> in_order;  // nullopt: not part of a tree with modules.order
   bool extra = false;   // installed but not in modules.order
   bool missing = false; // in modules.order, not installed
   // Filled by the check:
@@ -99,8 +101,8 @@ Status collect(const std::vector<std::string>& args, std::vector<Job>& jobs) {
       continue;
     }
     EH_ASSIGN(kernel::InstalledTree t, kernel::scan_installed_tree(a));
-    for (const auto& m : t.modules) jobs.emplace_back(m.path, t.has_order && !m.listed);
-    for (const auto& m : t.missing) jobs.emplace_back((std::filesystem::path(a) / m).string(), false, true);
+    for (const auto& m : t.modules) jobs.emplace_back(m.path, t.has_order ? std::optional<bool>(m.listed) : std::nullopt);
+    for (const auto& m : t.missing) jobs.emplace_back((std::filesystem::path(a) / m).string(), true, true);
   }
   return ok_status();
 }
@@ -212,7 +214,7 @@ void print_json(const VerifyArgs& a, const Keys& k, const std::vector<Job>& jobs
         checked ? std::to_string(merkle::verify_errno(j.result.code)) : "null", json_or_null(reason),
         checked ? json_string(merkle::trailer_kind_name(j.result.kind)) : "null",
         checked && j.compression != compression::Format::kNone ? json_string(compression::format_name(j.compression)) : "null",
-        j.missing ? "true" : j.extra ? "false" : "null");
+        j.in_order ? (*j.in_order ? "true" : "false") : "null");
   }
   std::printf(
       "{\n  \"kernel\": %s,\n  \"summary\": {\"modules\": %zu, \"ok\": %zu, \"pkcs7\": %zu, \"merkle\": %zu, "

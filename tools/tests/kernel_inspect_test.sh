@@ -29,10 +29,10 @@ step=$(( total / SAMPLE )); [ "$step" -ge 1 ] || step=1
 awk -v s="$step" -v n="$SAMPLE" 'NR % s == 1 && c < n {print; c++}' "$mdir/modules.order" > "$T/sample"
 
 field() { modinfo -F "$1" "$2" | tr -d '\t\n'; }          # modinfo's multi-line values joined
-# jfields JSON KEY...: parses JSON strictly (invalid JSON fails), prints one value per KEY (a.b.c path;
+# jfields JSON KEY...: parses inspect's JSON array of one object strictly (invalid JSON fails), prints one value per KEY (a.b.c path;
 # lists joined with ","), one per line.
 jfields() { python3 -c 'import json,sys
-d=json.load(open(sys.argv[1]))
+a=json.load(open(sys.argv[1])); assert len(a) == 1, "one file, one object"; d=a[0]
 for path in sys.argv[2:]:
     v=d
     for k in path.split("."): v=v.get(k, "") if isinstance(v, dict) else ""

@@ -30,7 +30,8 @@ key ec ec "/CN=elfhash ec key"
 serial_one=$(openssl x509 -in "$T/keys/one.crt" -noout -serial | sed 's/^serial=//; s/^\(00\)*//; s/../&:/g; s/:$//')
 
 json() { python3 -m json.tool > /dev/null; }                       # stdin is valid JSON
-jget() { python3 -c 'import json,sys; v=json.load(sys.stdin)
+# inspect --json is an array (one object per file); jget reads the single file's object.
+jget() { python3 -c 'import json,sys; a=json.load(sys.stdin); assert len(a) == 1, a; v=a[0]
 for k in sys.argv[1].split("."): v=v[k]
 print(v)' "$1"; }
 sign() { "$E" sign --pkcs7 --key "$T/keys/$1.pem" --cert "$T/keys/$1.crt" "${@:2}"; }
