@@ -10,3 +10,12 @@ check() {  # check DESCRIPTION CONDITION-RESULT(0=pass) [detail]
 }
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.2f", b - a}'; }
+# boot_summary BOOT_STDOUT [LOG]: one line for a terminal instead of boot.sh's per-module lines
+# (ELFHASH-INSMOD / ELFHASH-KMSG), which stay in the file.
+boot_summary() {
+  local ok bad kmsg
+  ok=$(grep -c '^ELFHASH-INSMOD [^ ]* ok' "$1" || true)
+  bad=$(grep -c '^ELFHASH-INSMOD [^ ]* fail' "$1" || true)
+  kmsg=$(grep -c '^ELFHASH-KMSG' "$1" || true)
+  echo "boot: $ok modules loaded, $bad refused, $kmsg kernel messages$(grep -qx ELFHASH-DONE "$1" || echo ', did not finish') (per-module lines: ${2:-$1})"
+}
