@@ -10,13 +10,12 @@
 #include "elf/bytes.h"
 #include "elf/names.h"
 #include "elf/mapped_file.h"
+#include "merkle/modsig/framing.h"
 
 namespace elfhash::elf {
 namespace {
 
 constexpr uint32_t kNone = ~uint32_t{0};
-constexpr std::string_view kMarker = "~Module signature appended~\n";  // spec §3.2
-constexpr size_t kSigStructSize = 12;                                  // struct module_signature
 constexpr size_t kShownBytes = 8;  // bytes shown on each side of a content difference
 
 std::string hex(uint64_t v) { return fmt::format("{:#x}", v); }
@@ -616,16 +615,9 @@ std::string trailer_type_name(uint8_t id_type) {
 }
 
 std::optional<TrailerFrame> find_trailer(std::span<const uint8_t> file) {
-  uint64_t len = file.size();
-  if (len <= kMarker.size() ||
-      std::memcmp(file.data() + len - kMarker.size(), kMarker.data(), kMarker.size()) != 0)
-    return std::nullopt;
-  len -= kMarker.size();
-  if (len <= kSigStructSize) return std::nullopt;
-  const uint8_t* sig = file.data() + len - kSigStructSize;
-  uint32_t sig_len = load_be32(sig + 8);
-  if (sig_len >= len - kSigStructSize) return std::nullopt;
-  return TrailerFrame{len - kSigStructSize - sig_len, sig[2], sig_len};
+  merkle::Frame f = merkle::frame_trailer(file);
+  if (f.status != merkle::Framing::kOk) return std::nullopt;
+  return TrailerFrame{f.image_size, f.info.id_type, f.info.sig_len};
 }
 
 Result<Comparison> compare_elf(const ElfFile& a, const ElfFile& b, const CompareOptions& opts) {

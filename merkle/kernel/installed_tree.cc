@@ -56,7 +56,8 @@ Result<InstalledTree> scan_installed_tree(const std::string& dir) {
     if (ec) return make_error(dir, kNoOffset, ec.message());
     std::string name = it->path().filename().string();
     if (!is_module_name(name) || it->is_directory(ec)) continue;
-    std::string rel = fs::relative(it->path(), dir, ec).generic_string();
+    // Lexically: fs::relative would resolve symbolic links (a tree of links, cp -as, is still the tree).
+    std::string rel = it->path().lexically_relative(dir).generic_string();
     t.modules.push_back({(fs::path(dir) / rel).string(), rel, false});
   }
   std::sort(t.modules.begin(), t.modules.end(), [](const auto& a, const auto& b) { return a.rel < b.rel; });

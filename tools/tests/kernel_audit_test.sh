@@ -63,7 +63,7 @@ rm "$work/flip/$gone"
 rc=$?
 want="$work/flip/$victim: rejected (EKEYREJECTED): bad digest"
 check "a flipped byte fails that module alone, EKEYREJECTED" \
-  $([ $rc = 1 ] && [ "$(grep -c ': ' "$work/flip.txt")" = 2 ] && grep -q "^$want" "$work/flip.txt"; echo $?) "$(cat "$work/flip.txt")"
+  $([ $rc = 1 ] && [ "$(grep -vc ' modules: ' "$work/flip.txt")" = 2 ] && grep -q "^$want" "$work/flip.txt"; echo $?) "$(cat "$work/flip.txt")"
 check "the deleted module is reported missing" \
   $(grep -q "^$work/flip/$gone: missing" "$work/flip.txt" &&
     [ "$(tail -1 "$work/flip.txt")" = "$((n - 1)) modules: $((n - 2)) ok ($((n - 2)) pkcs7, 0 merkle), 1 failed, 1 missing, 0 extra" ]; echo $?) \
