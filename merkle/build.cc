@@ -13,7 +13,7 @@
 
 #include "elf/atomic_file.h"
 #include "merkle/order.h"
-#include "merkle/trailer.h"
+#include "merkle/modsig/trailer.h"
 
 namespace elfhash::merkle {
 

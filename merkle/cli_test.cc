@@ -5,7 +5,7 @@
 #include <fmt/core.h>
 
 #include "merkle/test_util.h"
-#include "merkle/trailer.h"
+#include "merkle/modsig/trailer.h"
 #include "merkle/worked_example.h"
 
 namespace elfhash::merkle {

@@ -3,9 +3,9 @@
 
 #include "merkle/module_hashes.h"
 #include "merkle/test_util.h"
-#include "merkle/trailer.h"
+#include "merkle/modsig/trailer.h"
 #include "merkle/tree.h"
-#include "merkle/verify.h"
+#include "merkle/modsig/verify.h"
 #include "merkle/worked_example.h"
 
 namespace elfhash::merkle {

@@ -1,7 +1,7 @@
 // The framing every module-signature trailer shares (spec §3.2): [signature blob] + the 12-byte
 // struct module_signature + the 28-byte marker "~Module signature appended~\n". The one
-// implementation of it: the Merkle trailer (merkle/trailer.h), PKCS#7 (merkle/pkcs7.h), the kernel's
-// check (merkle/verify.h), inspect, sign, strip and diff (elf/compare.cc) all read trailers through
+// implementation of it: the Merkle trailer (merkle/modsig/trailer.h), PKCS#7 (merkle/modsig/pkcs7.h), the kernel's
+// check (merkle/modsig/verify.h), inspect, sign, strip and diff (elf/compare.cc) all read trailers through
 // frame_trailer(). Depends on nothing but the byte helpers, so elf/ can use it.
 #pragma once
 

@@ -11,7 +11,7 @@
 #include <climits>
 #include <memory>
 
-#include "merkle/pkcs7.h"
+#include "merkle/modsig/pkcs7.h"
 
 namespace elfhash::modsig {
 namespace {

@@ -7,7 +7,7 @@
 #include <span>
 
 #include "merkle/modsig/x509.h"
-#include "merkle/verify.h"
+#include "merkle/modsig/verify.h"
 
 namespace elfhash::modsig {
 

@@ -12,7 +12,7 @@
 #include "elf/reader.h"
 #include "testdata/hostile/hostile.h"
 #ifdef ELFHASH_HAVE_TRAILER
-#include "merkle/trailer.h"
+#include "merkle/modsig/trailer.h"
 #endif
 
 namespace elfhash::testdata {

@@ -1,5 +1,5 @@
 // elfhash inspect [--json] [--vmlinux V] FILE...: what a file is (docs/inspect.md). The facts come from
-// the library (elf/summary.h, merkle/trailer_info.h, merkle/verify.h); this file only formats them.
+// the library (elf/summary.h, merkle/modsig/trailer_info.h, merkle/modsig/verify.h); this file only formats them.
 #include <fmt/core.h>
 
 #include <cstdio>
@@ -18,9 +18,9 @@
 #include "merkle/modsig/x509.h"
 #include "merkle/module_hashes.h"
 #include "merkle/patch.h"
-#include "merkle/pkcs7.h"
-#include "merkle/trailer_info.h"
-#include "merkle/verify.h"
+#include "merkle/modsig/pkcs7.h"
+#include "merkle/modsig/trailer_info.h"
+#include "merkle/modsig/verify.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/common.h"
 

@@ -1,4 +1,4 @@
-// `elfhash seal`: objtree in, installable kernel out (merkle/seal.h; docs/seal.md). This file only
+// `elfhash seal`: objtree in, installable kernel out (merkle/install/seal.h; docs/seal.md). This file only
 // parses options, turns INSTALL_MOD_STRIP into strip options and reports.
 #include <fmt/core.h>
 #include <unistd.h>
@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "merkle/seal.h"
+#include "merkle/install/seal.h"
 #include "merkle/sha256.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/common.h"

@@ -9,9 +9,9 @@
 
 #include "merkle/io.h"
 #include "merkle/order.h"
-#include "merkle/pkcs7.h"
-#include "merkle/sign.h"
-#include "merkle/trailer.h"
+#include "merkle/modsig/pkcs7.h"
+#include "merkle/modsig/sign.h"
+#include "merkle/modsig/trailer.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/common.h"
 

@@ -9,7 +9,7 @@
 
 #include "elf/copy.h"
 #include "elf/mapped_file.h"
-#include "merkle/trailer.h"
+#include "merkle/modsig/trailer.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/common.h"
 #include "tools/cli/copy_options.h"

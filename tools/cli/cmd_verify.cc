@@ -1,4 +1,4 @@
-// `elfhash verify`: checks modules as the kernel would at load time (spec §7.2; merkle/verify.h),
+// `elfhash verify`: checks modules as the kernel would at load time (spec §7.2; merkle/modsig/verify.h),
 // against an installed kernel (ELF vmlinux or bzImage: .module_hashes and built-in certificates) or a
 // bare 36-byte root. Modules may be compressed, read from standard input, or be a whole installed tree.
 // JSON schema: docs/merkle-commands.md ("verify --json").
@@ -22,7 +22,7 @@
 #include "merkle/modsig/x509.h"
 #include "merkle/module_hashes.h"
 #include "merkle/parallel.h"
-#include "merkle/verify.h"
+#include "merkle/modsig/verify.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/common.h"
 

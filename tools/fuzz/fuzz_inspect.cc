@@ -7,7 +7,7 @@
 #include "elf/mapped_file.h"
 #include "elf/reader.h"
 #include "elf/summary.h"
-#include "merkle/trailer_info.h"
+#include "merkle/modsig/trailer_info.h"
 
 using namespace elfhash;
 

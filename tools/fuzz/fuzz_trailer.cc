@@ -1,12 +1,12 @@
-// libFuzzer target: the module signature trailer parsers (merkle/trailer.h, merkle/trailer_info.h,
+// libFuzzer target: the module signature trailer parsers (merkle/modsig/trailer.h, merkle/modsig/trailer_info.h,
 // spec §3 and §7.2) on arbitrary bytes: parse_trailer on the whole input, check_merkle_trailer on what
 // it splits off, and describe_trailer, which also decodes either payload kind (a Merkle proof, or a
 // PKCS#7 message through OpenSSL's DER parser).
 #include <cstddef>
 #include <cstdint>
 
-#include "merkle/trailer.h"
-#include "merkle/trailer_info.h"
+#include "merkle/modsig/trailer.h"
+#include "merkle/modsig/trailer_info.h"
 
 using namespace elfhash;
 

@@ -11,7 +11,7 @@
 #include <string>
 
 #include "merkle/module_hashes.h"
-#include "merkle/trailer.h"
+#include "merkle/modsig/trailer.h"
 
 namespace elfhash::modsig {
 class CertStore;

@@ -1,4 +1,4 @@
-#include "merkle/verify.h"
+#include "merkle/modsig/verify.h"
 
 #include <fmt/core.h>
 

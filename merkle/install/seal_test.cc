@@ -1,11 +1,11 @@
-// Pure parts of seal (merkle/seal.h, seal_vmlinux.h): release detection and install paths. The
+// Pure parts of seal (merkle/install/seal.h, seal_vmlinux.h): release detection and install paths. The
 // end-to-end behaviour is tested on generated objtrees by tools/tests/seal_test.sh.
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "merkle/seal.h"
-#include "merkle/seal_vmlinux.h"
+#include "merkle/install/seal.h"
+#include "merkle/install/seal_vmlinux.h"
 
 namespace elfhash::merkle {
 namespace {

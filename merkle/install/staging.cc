@@ -1,4 +1,4 @@
-#include "merkle/staging.h"
+#include "merkle/install/staging.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

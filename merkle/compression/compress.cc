@@ -1,4 +1,4 @@
-#include "merkle/compress.h"
+#include "merkle/compression/compress.h"
 
 #include <fmt/core.h>
 #include <lzma.h>

@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "elf/error.h"
-#include "merkle/pkcs7.h"
+#include "merkle/modsig/pkcs7.h"
 #include "merkle/sha256.h"
-#include "merkle/trailer.h"
+#include "merkle/modsig/trailer.h"
 
 namespace elfhash::merkle {
 

@@ -18,7 +18,7 @@
 
 #include "elf/error.h"
 #include "elf/ops.h"
-#include "merkle/compress.h"
+#include "merkle/compression/compress.h"
 #include "merkle/sha256.h"
 
 namespace elfhash::merkle {

@@ -1,7 +1,7 @@
-// merkle/pkcs7.h and merkle/trailer_info.h: sign a generated fixture with keys generated here (OpenSSL),
+// merkle/modsig/pkcs7.h and merkle/modsig/trailer_info.h: sign a generated fixture with keys generated here (OpenSSL),
 // read the signature back, check it with OpenSSL's own CMS_verify, and check determinism and refusals.
 // Byte equality with the kernel's sign-file is tools/tests/sign_test.sh and kernel_inspect_test.sh.
-#include "merkle/pkcs7.h"
+#include "merkle/modsig/pkcs7.h"
 
 #include <gtest/gtest.h>
 #include <openssl/bio.h>
@@ -14,7 +14,7 @@
 #include <cstdio>
 
 #include "merkle/test_util.h"
-#include "merkle/trailer_info.h"
+#include "merkle/modsig/trailer_info.h"
 
 namespace elfhash::merkle {
 namespace {

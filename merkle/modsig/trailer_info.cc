@@ -1,4 +1,4 @@
-#include "merkle/trailer_info.h"
+#include "merkle/modsig/trailer_info.h"
 
 #include <fmt/core.h>
 

@@ -1,4 +1,4 @@
-#include "merkle/trailer.h"
+#include "merkle/modsig/trailer.h"
 
 #include <fmt/core.h>
 

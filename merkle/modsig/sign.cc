@@ -1,10 +1,10 @@
-#include "merkle/sign.h"
+#include "merkle/modsig/sign.h"
 
 #include <fmt/core.h>
 
 #include "elf/atomic_file.h"
 #include "elf/mapped_file.h"
-#include "merkle/trailer.h"
+#include "merkle/modsig/trailer.h"
 
 namespace elfhash::merkle {
 

@@ -1,4 +1,4 @@
-#include "merkle/pkcs7.h"
+#include "merkle/modsig/pkcs7.h"
 
 #include <fmt/core.h>
 #include <openssl/bio.h>
@@ -16,7 +16,7 @@
 #include <cstring>
 
 #include "elf/bytes.h"
-#include "merkle/trailer.h"
+#include "merkle/modsig/trailer.h"
 
 namespace elfhash::merkle {
 namespace {

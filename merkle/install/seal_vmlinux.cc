@@ -1,4 +1,4 @@
-#include "merkle/seal_vmlinux.h"
+#include "merkle/install/seal_vmlinux.h"
 
 #include <fmt/core.h>
 

@@ -1,4 +1,4 @@
-#include "merkle/seal.h"
+#include "merkle/install/seal.h"
 
 #include <fmt/core.h>
 #include <sys/stat.h>
@@ -20,9 +20,9 @@
 #include "merkle/order.h"
 #include "merkle/parallel.h"
 #include "merkle/patch.h"
-#include "merkle/seal_vmlinux.h"
-#include "merkle/staging.h"
-#include "merkle/trailer.h"
+#include "merkle/install/seal_vmlinux.h"
+#include "merkle/install/staging.h"
+#include "merkle/modsig/trailer.h"
 #include "merkle/tree.h"
 
 namespace elfhash::merkle {

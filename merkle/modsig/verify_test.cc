@@ -6,9 +6,9 @@
 #include <fmt/core.h>
 
 #include "merkle/test_util.h"
-#include "merkle/trailer.h"
+#include "merkle/modsig/trailer.h"
 #include "merkle/tree.h"
-#include "merkle/verify.h"
+#include "merkle/modsig/verify.h"
 
 namespace elfhash::merkle {
 namespace {
