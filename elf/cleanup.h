@@ -43,6 +43,10 @@ std::string temp_infix(const char* kind);
 // Removes the stale temporaries in `dir` (see above). Each directory is scanned once per process.
 void remove_stale_temps(const std::string& dir);
 
+// main()'s return: a signal that arrived while the last output was being published still ends the
+// process by that signal (after its cleanup), instead of a normal exit that would hide it.
+int finish_run(int rc);
+
 // Test hook (tools/tests/faults_test.sh): if $ELFHASH_STOP_AT equals `point`, the process stops
 // itself (SIGSTOP) there, so a test can change the input or send a signal at a known moment.
 void stop_point(const char* point);

@@ -138,6 +138,7 @@ Status MappedFile::check_unchanged() const {
   if (guard_ >= 0 && g_slots[guard_].hit.load()) return changed(path_, "truncated while mapped");
   struct stat now;
   if (fstat(fd_, &now) != 0) return make_error(path_, kNoOffset, std::strerror(errno));
+  if (now.st_nlink == 0) return changed(path_, "removed");
   std::string d = difference(st_, now);
   if (d.empty()) {
     if (::stat(path_.c_str(), &now) != 0) return changed(path_, std::string("removed: ") + std::strerror(errno));

@@ -44,7 +44,7 @@ int main(int argc, char** argv) {
   std::string_view cmd = argv[1];
   if (cmd == "--help" || cmd == "-h" || cmd == "help") return usage(stdout);
   for (const auto& c : kCommands)
-    if (cmd == c.name) return c.run(argc - 1, argv + 1);
+    if (cmd == c.name) return elfhash::finish_run(c.run(argc - 1, argv + 1));
   std::fprintf(stderr, "elfhash: unknown command '%s'\n", argv[1]);
   return usage(stderr);
 }
