@@ -270,6 +270,7 @@ Result<SealSummary> seal(const SealOptions& opt) {
   vm_thread.join();
   EH_TRY(vm_written);
   EH_TRY(fill_module_hashes(dir.path("vmlinux"), {tree.levels(), tree.root()}));
+  EH_TRY(dir.sync_file("vmlinux"));
   sum.vmlinux_bytes = file_size(dir.path("vmlinux"));
 
   // The vmlinux copy read vmlinux.unstripped through its mapping and its descriptor: it must still be

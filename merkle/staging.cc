@@ -43,14 +43,15 @@ Result<int> open_dir_at(int dfd, const std::string& name, const std::string& sho
     if (fd < 0) return sys_error(shown, "cannot open directory");
     return fd;
   }
-  if (::mkdirat(dfd, name.c_str(), 0700) != 0 && errno != EEXIST) return sys_error(shown, "cannot create directory");
+  bool made = ::mkdirat(dfd, name.c_str(), 0700) == 0;
+  if (!made && errno != EEXIST) return sys_error(shown, "cannot create directory");
   fd = ::openat(dfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return sys_error(shown, "cannot open directory");
   if (::fchmod(fd, 0755) != 0) {
     ::close(fd);
     return sys_error(shown, "fchmod");
   }
-  if (created) *created = true;
+  if (created) *created = made;  // EEXIST: another process made it first; it is theirs
   return fd;
 }
 
@@ -199,6 +200,10 @@ Status StagingDir::write_file(const std::string& rel, std::initializer_list<std:
   if (st.ok() && fsync_ && ::fsync(fd) != 0) st = sys_error(p, "fsync");
   if (::close(fd) != 0 && st.ok()) st = sys_error(p, "close");
   return st;
+}
+
+Status StagingDir::sync_file(const std::string& rel) const {
+  return fsync_ ? fsync_path(path(rel)) : ok_status();
 }
 
 Status StagingDir::sync_tree() const {

@@ -44,6 +44,8 @@ class StagingDir {
   // `replace` (paths relative to the tree, e.g. "vmlinux", "lib/modules/6.1.0") is swapped with its
   // counterpart in `out` (or moved there if it has none): unrelated files stay.
   Status publish(const std::vector<std::string>& replace);
+  // With fsync: fsync tmp()/rel (a file written by other means than write_file).
+  Status sync_file(const std::string& rel) const;
   // Renames tmp()/rel to `dst` (same file system), under the signal-cleanup lock (+ fsync).
   Status move_out(const std::string& rel, const std::string& dst);
 

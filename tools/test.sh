@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command (README): installs what is missing, runs every Bazel test (unit, golden, fixture,
-# determinism, hostile-input), then the real-kernel tests under qemu, a short fuzzing smoke run and the
-# whole Bazel suite again under ASan+UBSan, and prints "N passed, N failed".
+# determinism, hostile-input), then the real-kernel tests under qemu, the fault-injection test, a short
+# fuzzing smoke run and the whole Bazel suite again under ASan+UBSan, and prints "N passed, N failed".
 #   ELFHASH_SKIP_KERNEL=1   skip the qemu/real-kernel tests (they download Debian's kernel packages)
 #   ELFHASH_SKIP_HARDENING=1  skip the fuzz smoke run and the ASan+UBSan pass (docs/threat-model.md)
 set -uo pipefail
@@ -23,6 +23,14 @@ if [ "${ELFHASH_SKIP_KERNEL:-0}" != 1 ]; then
     kernel_logs+=("$log")
   done
 fi
+# Fault injection (signals, SIGKILL loops, ENOSPC/EROFS/EACCES, changing inputs): outside Bazel's
+# sandbox, as root (it mounts tmpfs and drops to uid 65534); about one minute.
+bazel build -c opt //tools:elfhash //testdata:fixtures || rc=1
+log="$logdir/faults_test.log"
+echo "== tools/tests/faults_test.sh"
+ELFHASH="$PWD/bazel-bin/tools/elfhash" FIXTURES="$PWD/bazel-bin/testdata" bash tools/tests/faults_test.sh 2>&1 | tee "$log"
+[ "${PIPESTATUS[0]}" = 0 ] || rc=1
+kernel_logs+=("$log")
 if [ "${ELFHASH_SKIP_HARDENING:-0}" != 1 ]; then
   log="$logdir/fuzz_smoke_test.log"
   echo "== tools/tests/fuzz_smoke_test.sh"

@@ -169,7 +169,17 @@ mkdir -p sym/real && chmod 0700 sym/real && mkdir -p sym/st && ln -s ../real sym
 check "seal into STAGING whose lib/ is a symlink: installed through it, the target's mode kept" bash -c \
   "'$E' seal --objtree obj --out sym/st >/dev/null && [ \"\$(stat -c %a sym/real)\" = 700 ] && [ -L sym/st/lib ] && [ -d sym/real/modules/$REL/kernel ] && [ -e sym/st/keep ]"
 check "--fsync: strip, objcopy and seal succeed with the same bytes" bash -c \
-  "'$E' strip -g --fsync -o fs.o obj/drivers/x86_64-module.ko && cmp fs.o ref-strip.o && '$E' objcopy -g --fsync obj/drivers/x86_64-module.ko fs2.o && cmp fs2.o ref-strip.o && '$E' seal --fsync --objtree obj --out fs-st >/dev/null && '$E' seal --objtree obj --out fs-st2 >/dev/null && $(declare -f tree_sum); [ \"\$(tree_sum fs-st)\" = \"\$(tree_sum fs-st2)\" ]"
+  "$(declare -f tree_sum); '$E' strip -g --fsync -o fs.o obj/drivers/x86_64-module.ko && cmp fs.o ref-strip.o && '$E' objcopy -g --fsync obj/drivers/x86_64-module.ko fs2.o && cmp fs2.o ref-strip.o && '$E' seal --fsync --objtree obj --out fs-st >/dev/null && '$E' seal --objtree obj --out fs-st2 >/dev/null && [ \"\$(tree_sum fs-st)\" = \"\$(tree_sum fs-st2)\" ]"
+fsyncs() { strace -f -qq -e trace=fsync -o fsync.trace "$@" > /dev/null && grep -c 'fsync(' fsync.trace; }
+fsync_calls() {
+  local n
+  n=$(fsyncs "$E" strip -g -o fs3.o obj/drivers/x86_64-module.ko); [ "$n" = 0 ] || { echo "strip without --fsync: $n"; return 1; }
+  n=$(fsyncs "$E" strip -g --fsync -o fs3.o obj/drivers/x86_64-module.ko); [ "$n" = 2 ] || { echo "strip --fsync: $n (file + directory expected)"; return 1; }
+  n=$(fsyncs "$E" seal --objtree obj --out fs-st3); [ "$n" = 0 ] || { echo "seal without --fsync: $n"; return 1; }
+  # 4 modules + modules.order + vmlinux, 5 new directories + the tree, STAGING's parent.
+  n=$(fsyncs "$E" seal --fsync --objtree obj --out fs-st4); [ "$n" -ge 12 ] || { echo "seal --fsync: $n"; return 1; }
+}
+check "--fsync fsyncs the outputs and directories (strace), and nothing without it" fsync_calls
 
 # --- two seals into the same STAGING at once -------------------------------------------------------
 ELFHASH_STOP_AT=hashed "$E" seal --objtree obj --out two > /dev/null & first=$!
