@@ -73,6 +73,8 @@ PY
 
 # --- signals ---------------------------------------------------------------------------------------
 mkobj obj
+mkobj new 2  # the same objtree with other module bytes: the "new" side of a replacement
+"$E" seal --objtree new --out ref-new > /dev/null || exit 2
 "$E" strip -g -o ref-strip.o obj/drivers/x86_64-module.ko || exit 2
 for sig in INT TERM HUP; do
   n=$(python3 -c "import signal; print(int(signal.SIG$sig))")
@@ -201,6 +203,13 @@ if mkdir -p small ro && mount -t tmpfs -o size=24k tmpfs small 2>/dev/null; then
     "'$E' strip -g ro/m.o 2> err; [ \$? = 2 ] && grep 'Read-only file system' err >/dev/null && cmp ro/m.o obj/drivers/x86_64-module.ko"
   check "EROFS: seal onto a read-only file system fails (exit 2)" bash -c \
     "'$E' seal --objtree obj --out ro/st 2> err; [ \$? = 2 ] && grep 'Read-only file system' err >/dev/null"
+  # The second swap of a publication fails (STAGING/vmlinux is a mount point: EBUSY): the first one
+  # (lib/modules/R) must be swapped back, not left new with the old one deleted.
+  rm -rf pub && "$E" seal --objtree obj --out pub > /dev/null && rm pub/vmlinux && mkdir pub/vmlinux &&
+    mount -t tmpfs -o size=64k tmpfs pub/vmlinux && mounts=("$T/pub/vmlinux" "${mounts[@]}")
+  pub_lib=$(entry_sum pub lib)
+  check "a failed second swap undoes the first: STAGING entirely old, exit 2" bash -c \
+    "$(declare -f entry_sum); '$E' seal --objtree new --out pub 2> err; [ \$? = 2 ] && grep 'cannot replace' err >/dev/null && [ \"\$(entry_sum pub lib)\" = '$pub_lib' ] && [ -z \"\$(ls -a | grep elfhash-)\" ]"
 else
   echo "SKIP ENOSPC/EROFS: cannot mount tmpfs here (needs root and mount permission; CI runs as root)"
 fi
@@ -218,8 +227,6 @@ fi
 # --- SIGKILL at 50 fixed points ---------------------------------------------------------------------
 # Delays (ms) spread over a whole run by a fixed formula, so CI kills at the same moments every time.
 delays() { local i; for i in $(seq 0 49); do echo $(( (i * 37) % $1 )); done; }
-mkobj new 2
-"$E" seal --objtree new --out ref-new > /dev/null || exit 2
 new_v=$(entry_sum ref-new vmlinux) new_m=$(entry_sum ref-new lib)
 old_v=$(entry_sum old-st vmlinux) old_m=$(entry_sum old-st lib)
 seal_kills() {
