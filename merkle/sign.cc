@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include "elf/atomic_file.h"
+#include "elf/cleanup.h"
 #include "elf/mapped_file.h"
 #include "merkle/trailer.h"
 
@@ -22,6 +23,7 @@ Status append_trailer(const std::string& module, bool replace, const TrailerMake
   }
   if (image == 0) return make_error(module, kNoOffset, "empty module image");
   EH_ASSIGN(std::vector<uint8_t> trailer, make(bytes.first(image)));
+  stop_point("hashed");
   EH_ASSIGN(AtomicFile out, AtomicFile::create(module, in->mode()));
   EH_TRY(out.write_at(0, bytes.first(image)));
   EH_TRY(out.write_at(image, trailer));

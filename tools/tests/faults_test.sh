@@ -152,6 +152,13 @@ cp obj/drivers/x86_64-module.ko s.in
 stop_run written "dd if=/dev/zero of=s.in bs=1 seek=100 count=64 conv=notrunc status=none" "$E" strip -g s.in; rc=$?
 check "module rewritten in place during strip: reported, file left as the other writer made it" bash -c \
   "$(declare -f changed no_leftovers leftovers); changed $rc && ! cmp -s s.in obj/drivers/x86_64-module.ko"
+tail -c 108 "old-st/lib/modules/$REL/kernel/drivers/x86_64-module.ko" > proof  # 4 modules: 2 levels
+cp obj/drivers/x86_64-module.ko sg.ko && "$E" sign --merkle proof sg.ko || exit 2
+check "sign: module + proof" bash -c "cmp sg.ko <(cat obj/drivers/x86_64-module.ko proof)"
+cp obj/drivers/x86_64-module.ko sg.ko
+stop_run hashed "dd if=/dev/zero of=sg.ko bs=1 seek=100 count=64 conv=notrunc status=none" "$E" sign --merkle proof sg.ko; rc=$?
+check "module rewritten in place while sign runs: reported, no trailer appended to the other writer's bytes" bash -c \
+  "$(declare -f changed no_leftovers leftovers); changed $rc && [ \$(stat -c %s sg.ko) = \$(stat -c %s obj/drivers/x86_64-module.ko) ]"
 
 # --- hard links: GNU strip 2.40 rewrites the shared inode ------------------------------------------
 hard_links() {
