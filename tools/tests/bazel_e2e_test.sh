@@ -53,8 +53,10 @@ t=$(now)
 bz build "${FLAGS[@]}" --execution_log_json_file="$run/exec1.json" "${TARGETS[@]}" > "$run/build1.log" 2>&1
 rc=$?
 t1=$(elapsed "$t")
-quiet < "$run/build1.log" | tail -n 15 | sed 's/^/# /'
-check "build 1 (empty output base, elfhash via local_repository + toolchain, kernel via kbuild) in ${t1}s" test $rc = 0
+# ok RC LOG: a Bazel command's status, with the end of its log when it failed.
+ok() { [ "$1" = 0 ] || { quiet < "$2" | tail -n 30; return 1; }; }
+grep -o '[0-9]* processes: .*' "$run/build1.log" | tail -n 1 | sed 's/^/# build 1: /'
+check "build 1 (empty output base, elfhash via local_repository + toolchain, kernel via kbuild) in ${t1}s" ok $rc "$run/build1.log"
 bin=$(bz info "${FLAGS[@]}" bazel-bin 2>/dev/null)
 snapshot() {  # snapshot DIR: the outputs as plain files
   mkdir -p "$1" && cp -rL "$bin/sealed" "$bin/stripped" "$bin/kernel" "$1/"
@@ -85,7 +87,7 @@ t=$(now)
 bz build "${FLAGS[@]}" --execution_log_json_file="$run/exec2.json" "${TARGETS[@]}" > "$run/build2.log" 2>&1
 rc=$?
 t2=$(elapsed "$t")
-check "build 2 after the wipe in ${t2}s" test $rc = 0
+check "build 2 after the wipe in ${t2}s" ok $rc "$run/build2.log"
 bin=$(bz info "${FLAGS[@]}" bazel-bin 2>/dev/null)
 all_hits() {
   python3 - "$run/exec2.json" <<'PY'
@@ -115,7 +117,7 @@ bz test "${FLAGS[@]}" --nocache_test_results //:sealed_test > "$run/test.log" 2>
 rc=$?
 log=$(bz info "${FLAGS[@]}" bazel-testlogs 2>/dev/null)/sealed_test/test.log
 grep -E '^(PASS|FAIL|#|[0-9]+ passed)' "$log" | sed 's/^/  /'
-check "bazel test //:sealed_test: verify every sealed module, boot the sealed vmlinux enforcing (${t:+$(elapsed "$t")s})" test $rc = 0
+check "bazel test //:sealed_test: verify every sealed module, boot the sealed vmlinux enforcing (${t:+$(elapsed "$t")s})" ok $rc "$run/test.log"
 
 # Time of the seal action inside Bazel (build 1's execution log) against elfhash seal run directly on
 # the same inputs with the same binary.
