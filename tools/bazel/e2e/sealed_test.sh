@@ -24,7 +24,7 @@ layout() {
 check "staging holds lib/modules/$rel/kernel/<stem>.ko for every modules.order line, and the installed modules.order" layout
 verify_all() {
   local out; out=$(cd "$mods" && "$E" verify --vmlinux "$vmlinux" "${stems[@]/%/.ko}" 2>&1)
-  ! grep -v ': ok$' <<<"$out"
+  ! grep -v ': ok$' <<<"$boot"
 }
 check "elfhash verify: all ${#stems[@]} sealed modules ok against the sealed vmlinux" verify_all
 same_as_rule() {  # elfhash_strip_modules on Kleaf-style module_outs == the image part of the sealed module
@@ -38,7 +38,8 @@ check "elfhash_strip_modules (module_outs files) gives the bytes seal stripped f
 # Load order: modules.order with each module's .modinfo depends= first.
 declare -A dep done_
 for s in "${stems[@]}"; do
-  dep[$(basename "$s")]=$(objcopy -O binary --only-section=.modinfo "$mods/$s.ko" /dev/stdout | tr '\0' '\n' | sed -n 's/^depends=//p' | tr ',-' ' _')
+  # .modinfo's NUL-separated "depends=a,b" string, read straight from the file.
+  dep[$(basename "$s")]=$(tr '\0' '\n' < "$mods/$s.ko" | sed -n 's/^depends=//p' | head -n 1 | tr ',-' ' _')
 done
 order=()
 while ((${#order[@]} < ${#stems[@]})); do
@@ -53,16 +54,16 @@ done
 # The attack: one byte of crc8's image flipped, trailer kept.
 cp "$mods/lib/crc8.ko" "$TEST_TMPDIR/tampered.ko"
 printf '\x5a' | dd of="$TEST_TMPDIR/tampered.ko" bs=1 seek=100 conv=notrunc status=none
-out=$(bash "$ext/tools/kernel/boot.sh" --kernel "$vmlinux" --modules-dir "$mods" \
+boot=$(bash "$ext/tools/kernel/boot.sh" --kernel "$vmlinux" --modules-dir "$mods" \
   --load "$TEST_TMPDIR/tampered.ko ${order[*]}" --append module.sig_enforce=1 --timeout 240 2>"$TEST_TMPDIR/boot.err")
-echo "$out" | sed 's/^/# /'
-booted() { grep -q "^ELFHASH-START $rel " <<<"$out" && grep -q '^ELFHASH-DONE' <<<"$out" || { cat "$TEST_TMPDIR/boot.err"; return 1; }; }
+echo "$boot" | sed 's/^/# /'
+booted() { grep -q "^ELFHASH-START $rel " <<<"$boot" && grep -q '^ELFHASH-DONE' <<<"$boot" || { cat "$TEST_TMPDIR/boot.err"; return 1; }; }
 check "the sealed vmlinux boots under qemu ($rel, module.sig_enforce=1)" booted
-refused() { grep -q '^ELFHASH-INSMOD tampered fail .*Key was rejected' <<<"$out"; }
+refused() { grep -q '^ELFHASH-INSMOD tampered fail .*Key was rejected' <<<"$boot"; }
 check "the enforcing kernel refuses a module with one flipped byte" refused
 loaded() {
-  local n; n=$(grep -c '^ELFHASH-INSMOD [^ ]* ok$' <<<"$out")
-  [ "$n" = "${#stems[@]}" ] || { grep '^ELFHASH-INSMOD' <<<"$out" | grep -v ' ok$'; return 1; }
+  local n; n=$(grep -c '^ELFHASH-INSMOD [^ ]* ok$' <<<"$boot")
+  [ "$n" = "${#stems[@]}" ] || { grep '^ELFHASH-INSMOD' <<<"$boot" | grep -v ' ok$'; return 1; }
 }
 check "the enforcing kernel loads all ${#stems[@]} sealed modules" loaded
 finish
