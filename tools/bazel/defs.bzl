@@ -17,7 +17,10 @@ not given is an error at execution time (elfhash's "module listed on line N of m
 missing").
 """
 
-load(":toolchain.bzl", "TOOLCHAIN_TYPE")
+load(":toolchain.bzl", "TOOLCHAIN_TYPE", _elfhash_toolchain = "elfhash_toolchain")
+
+# Re-exported, so a consumer declaring its own toolchain loads everything from defs.bzl.
+elfhash_toolchain = _elfhash_toolchain
 
 def _elfhash(ctx):
     return ctx.toolchains[TOOLCHAIN_TYPE].elfhash
