@@ -39,7 +39,7 @@ check "elfhash_strip_modules (module_outs files) gives the bytes seal stripped f
 declare -A dep done_
 for s in "${stems[@]}"; do
   # .modinfo's NUL-separated "depends=a,b" string, read straight from the file.
-  dep[$(basename "$s")]=$(tr '\0' '\n' < "$mods/$s.ko" | sed -n 's/^depends=//p' | head -n 1 | tr ',-' ' _')
+  dep[$(basename "$s")]=$(tr '\0' '\n' < "$mods/$s.ko" | sed -n 's/^depends=//p' | tr ',-' ' _')
 done
 order=()
 while ((${#order[@]} < ${#stems[@]})); do
