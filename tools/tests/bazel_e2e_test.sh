@@ -18,6 +18,9 @@ set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root" || exit 2
 . tools/tests/lib.sh
+# What this test runs besides Bazel: nginx, the kernel source and its build tools, qemu + busybox.
+bash tools/setup.sh nginx linux-source-6.12 flex bison bc libelf-dev libssl-dev gcc make patch xz-utils \
+  qemu-system-x86 busybox-static cpio python3 >&2 || { echo "setup.sh failed"; echo "0 passed, 1 failed"; exit 1; }
 ws=$root/tools/bazel/e2e
 C=${ELFHASH_CACHE:-$HOME/.cache/elfhash}/bazel-e2e
 OB=$C/output_base
