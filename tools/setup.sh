@@ -10,14 +10,15 @@ PKGS=(
   binutils llvm elfutils clang-14 libclang-rt-14-dev
   liblzma-dev libzstd-dev zlib1g-dev libbz2-dev liblzo2-dev liblz4-dev
   qemu-system-x86 busybox-static kmod cpio xz-utils zstd bzip2 lzop lz4
-  openssl hyperfine time python3 bc
+  openssl hyperfine time python3 bc strace util-linux   # strace, setpriv: tools/tests/faults_test.sh
   linux-kbuild-6.1
   linux-source-6.12 flex bison libelf-dev make patch   # test kernel (tools/kernel/build-test-kernel.sh)
+  nginx   # the HTTP remote cache of tools/tests/bazel_e2e_test.sh (WebDAV PUT)
 )
 (($#)) && PKGS=("$@")
 missing=()
 for p in "${PKGS[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep "install ok installed" >/dev/null || missing+=("$p")
 done
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}" >&2
