@@ -33,8 +33,7 @@ Status Object::load_sections() {
     by_index_[i] = s.get();
     sections.push_back(std::move(s));
   }
-  const uint64_t shdr_base = in_->header().shoff;
-  auto at = [&](uint32_t i) { return shdr_base + uint64_t{i} * in_->shdr_size(); };
+  auto at = [&](uint32_t i) { return in_->shdr_offset(i); };
   for (auto& s : sections) {
     uint32_t link = s->hdr.link, info = s->hdr.info;
     if (link != 0) {

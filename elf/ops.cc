@@ -26,8 +26,7 @@ constexpr FlagWord kFlagWords[] = {
 bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
 Error obj_error(const Object& o, const Section* s, std::string msg) {
-  uint64_t off = s && s->in_index ? o.input().header().shoff + uint64_t{s->in_index} * o.input().shdr_size()
-                                  : kNoOffset;
+  uint64_t off = s && s->in_index ? o.input().shdr_offset(s->in_index) : kNoOffset;
   return make_error(o.input().path(), off, std::move(msg));
 }
 
@@ -233,22 +232,20 @@ Fate symbol_fate(const SymbolFacts& f, bool used_in_reloc) {
 
 // binutils mark_symbols_used_in_relocations: every relocation of a section that is kept marks its
 // symbol (used[sym] = 1), even when the relocation section itself is being removed (-R '.rel*').
-// Only the symbol index is needed, so the raw entries are scanned without decoding them.
+// Only the symbol index is needed, so only that field of each entry is read.
 Status mark_symbols_used_in_relocs(const Object& o, std::vector<uint8_t>& used) {
   const ElfFile& in = o.input();
   const uint32_t nsyms = static_cast<uint32_t>(o.symbols.size());
-  const size_t info_at = in.is64() ? 8 : 4;
   for (auto& s : o.sections) {
     if (!o.is_attached_reloc(*s) || s->info_section->removed || s->contents_changed) continue;
-    const bool rela = s->hdr.type == SHT_RELA;
-    const size_t es = in.rel_size(rela);
+    const RelocCodec codec = in.reloc_codec(s->hdr.type == SHT_RELA);
+    const size_t es = codec.entry_size();
     if (s->hdr.entsize != es || s->data.size() % es != 0)
       return obj_error(o, s.get(), fmt::format("relocation section {} has entry size {} (expected {})", s->name, s->hdr.entsize, es));
-    const uint8_t* p = s->data.data() + info_at;
+    const uint8_t* p = s->data.data();
     const size_t n = s->data.size() / es;
     for (size_t i = 0; i < n; ++i, p += es) {
-      uint32_t sym = in.is64() ? static_cast<uint32_t>(load<uint64_t>(p, in.endian()) >> 32)
-                               : load<uint32_t>(p, in.endian()) >> 8;
+      uint32_t sym = codec.symbol(p);
       if (sym > nsyms)
         return make_error(in.path(), s->hdr.offset + i * es,
                           fmt::format("relocation {} of {} refers to symbol {} of {}", i, s->name, sym, nsyms + 1));

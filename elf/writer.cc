@@ -74,7 +74,7 @@ class Planner {
 
  private:
   Error err(const Section* s, std::string msg) const {
-    uint64_t off = s && s->in_index ? o_.input().header().shoff + uint64_t{s->in_index} * f_.shdr_size() : kNoOffset;
+    uint64_t off = s && s->in_index ? o_.input().shdr_offset(s->in_index) : kNoOffset;
     return make_error(o_.input().path(), off, std::move(msg));
   }
   void order_sections();
@@ -256,7 +256,8 @@ Status Planner::encode_relocs(OutSection& os) {
     os.in_off = static_cast<int64_t>(s.hdr.offset);  // symbol indices unchanged: bytes are valid as they are
     return ok_status();
   }
-  const size_t es = f_.rel_size(s.hdr.type == SHT_RELA);
+  const RelocCodec codec = o_.input().reloc_codec(s.hdr.type == SHT_RELA);
+  const size_t es = codec.entry_size();
   if (s.hdr.entsize != es || s.data.size() % es != 0)
     return err(&s, fmt::format("relocation section {} has entry size {} and size {:#x} (expected entries of {})",
                                s.name, s.hdr.entsize, s.data.size(), es));
@@ -264,9 +265,8 @@ Status Planner::encode_relocs(OutSection& os) {
   auto& buf = buffer();
   buf.assign(s.data.begin(), s.data.end());
   for (size_t off = 0; off < buf.size(); off += es) {
-    uint8_t* info = buf.data() + off + (f_.is64() ? 8 : 4);
-    uint64_t v = f_.is64() ? load<uint64_t>(info, f_.endian) : load<uint32_t>(info, f_.endian);
-    uint32_t sym = static_cast<uint32_t>(f_.is64() ? v >> 32 : v >> 8);
+    uint8_t* entry = buf.data() + off;
+    uint32_t sym = codec.symbol(entry);
     if (sym == 0) continue;
     if (sym > nsyms)
       return make_error(o_.input().path(), s.contents_changed ? kNoOffset : s.hdr.offset + off,
@@ -275,11 +275,8 @@ Status Planner::encode_relocs(OutSection& os) {
     if (out == 0)
       return err(&s, fmt::format("relocation {} in {} refers to symbol '{}', which is removed", off / es, s.name,
                                  o_.symbols[sym - 1].name));
-    // ELF32: out <= sym < 2^24, so the renumbered index always fits the 24-bit field.
-    if (f_.is64())
-      store<uint64_t>(info, f_.endian, (uint64_t{out} << 32) | (v & 0xffffffffu));
-    else
-      store<uint32_t>(info, f_.endian, static_cast<uint32_t>((out << 8) | (v & 0xff)));
+    // out <= sym <= codec.max_symbol(): the renumbered index always fits the field.
+    codec.set_symbol(entry, out);
   }
   os.bytes = buf;
   os.hdr.size = buf.size();
