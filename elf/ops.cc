@@ -104,25 +104,28 @@ void set_flags(Section& s, uint32_t f) {
   }
 }
 
+// binutils find_section_list: the options are kept in a list that each new one is prepended to, so
+// the last matching pattern on the command line wins, and a matching '!' pattern anywhere means "no
+// change" (kbuild's '.rel*' + '!.rel*.dyn' leaves .rela.dyn alone whatever the order).
+const uint32_t* set_flags_for(const std::string& name, const CopyOptions& opt) {
+  const uint32_t* match = nullptr;
+  for (auto it = opt.set_flags.rbegin(); it != opt.set_flags.rend(); ++it) {
+    const auto& [pattern, flags] = *it;
+    const bool negated = !pattern.empty() && pattern[0] == '!';
+    PatternList one;
+    one.add(negated ? pattern.substr(1) : pattern);
+    if (!one.matches(name)) continue;
+    if (negated) return nullptr;
+    if (!match) match = &flags;
+  }
+  return match;
+}
+
 Status apply_set_flags(Object& o, const CopyOptions& opt) {
+  if (opt.set_flags.empty()) return ok_status();
   for (auto& s : o.sections) {
     if (s->removed || is_regenerated(o, *s)) continue;
-    // First matching pattern wins; a matching '!' pattern excludes (binutils find_section_list).
-    for (const auto& [pattern, flags] : opt.set_flags) {
-      PatternList one;
-      one.add(pattern);
-      if (pattern[0] == '!') {
-        if (!one.matches(s->name)) continue;  // negation matched nothing for this name
-        PatternList pos;
-        pos.add(pattern.substr(1));
-        if (pos.matches(s->name)) break;
-        continue;
-      }
-      if (one.matches(s->name)) {
-        set_flags(*s, flags);
-        break;
-      }
-    }
+    if (const uint32_t* flags = set_flags_for(s->name, opt)) set_flags(*s, *flags);
   }
   return ok_status();
 }

@@ -87,6 +87,17 @@ set_flags() {
     "$E" objcopy --set-section-flags .modinfo=alloc,readonly,noload "$FX/x86_64-module.o" eh.out && cmp gnu.out eh.out
 }
 check "--set-section-flags noload = GNU" set_flags
+set_flags_order() {  # the last matching pattern wins; a matching '!' pattern anywhere means no change
+  local -; set -f  # the patterns are words, not globs of this directory
+  for opts in ".modinfo=noload !.modinfo=alloc" ".mod*=alloc .modinfo=alloc,readonly,noload" \
+              ".modinfo=alloc,readonly,noload .mod*=alloc"; do
+    local args=()
+    for o in $opts; do args+=(--set-section-flags "$o"); done
+    objcopy "${args[@]}" "$FX/x86_64-module.o" gnu.out && "$E" objcopy "${args[@]}" "$FX/x86_64-module.o" eh.out &&
+      cmp gnu.out eh.out || { echo "differs: $opts"; return 1; }
+  done
+}
+check "--set-section-flags: last match wins, '!' anywhere excludes (= GNU)" set_flags_order
 only_section() {
   objcopy -j .modinfo -j '.rodata*' "$FX/x86_64-module.o" gnu.out &&
     "$E" objcopy -j .modinfo -j '.rodata*' "$FX/x86_64-module.o" eh.out && cmp gnu.out eh.out
