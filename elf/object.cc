@@ -14,6 +14,7 @@ void Section::set_contents(std::vector<uint8_t> bytes) {
 Result<Object> Object::load(const ElfFile& in) {
   Object o;
   o.in_ = &in;
+  o.target_ = &target_rules(in.header().machine);
   o.header = in.header();
   o.segments = in.segments();
   EH_TRY(o.load_sections());
@@ -76,6 +77,7 @@ Status Object::load_symbols() {
       s.section = by_index_[y.shndx];  // range-checked by ElfFile::symbols()
     else
       s.special = y.shndx;
+    s.common = !real && (y.shndx == SHN_COMMON || (target_->extra_common && y.shndx == target_->extra_common));
   }
   return ok_status();
 }

@@ -13,6 +13,7 @@
 
 #include "elf/error.h"
 #include "elf/reader.h"
+#include "elf/target.h"
 #include "elf/types.h"
 
 namespace elfhash::elf {
@@ -44,11 +45,12 @@ struct Sym {
   uint32_t special = 0;        // SHN_UNDEF / SHN_ABS / SHN_COMMON / other reserved index when section is null
   uint32_t in_index = 0;
   bool removed = false;
+  bool common = false;  // SHN_COMMON, or the machine's other common index (TargetRules::extra_common)
 
   uint8_t bind() const { return st_bind(info); }
   uint8_t type() const { return st_type(info); }
   bool is_undefined() const { return section == nullptr && special == SHN_UNDEF; }
-  bool is_common() const { return section == nullptr && special == SHN_COMMON; }
+  bool is_common() const { return section == nullptr && common; }
 };
 
 class Object {
@@ -57,6 +59,7 @@ class Object {
   static Result<Object> load(const ElfFile& in);
 
   const ElfFile& input() const { return *in_; }
+  const TargetRules& target() const { return *target_; }
   FileHeader header;
   std::vector<std::unique_ptr<Section>> sections;  // input order, without the null section
   std::vector<ProgramHeader> segments;
@@ -76,6 +79,7 @@ class Object {
   Status load_sections();
   Status load_symbols();
   const ElfFile* in_ = nullptr;
+  const TargetRules* target_ = nullptr;
   std::vector<Section*> by_index_;  // input index -> section (nullptr for 0)
 };
 

@@ -207,6 +207,8 @@ bool keep_unused_symbol(const Object& o, const Sym& y, StripMode strip) {
   const bool weak = y.bind() == STB_WEAK;
   const bool debugging = y.type() == STT_SECTION || y.type() == STT_FILE;
   if (o.is_relocatable() && (global || weak || y.is_common())) return true;
+  // ARM/AArch64 mapping symbols survive every strip mode elfhash has (docs/elf-engine.md, "Target rules").
+  if (is_mapping_symbol(o.target(), y.name)) return true;
   if (global || weak || special) return strip != StripMode::kUnneeded;
   if (debugging) return strip == StripMode::kNone;
   return strip != StripMode::kUnneeded;  // plain local

@@ -318,10 +318,11 @@ Status Planner::resolve_links(OutSection& os) {
   Section& s = *os.src;
   if (o_.is_attached_reloc(s)) return encode_relocs(os);
   if (s.hdr.type == SHT_GROUP) return encode_group(os);
-  if (s.link && s.hdr.type >= 0x60000000 && regenerated(o_, *s.link)) {
-    // binutils cannot follow an OS-specific section's link to a table it rebuilds and writes 0. That
-    // is also the safe answer: such sections (e.g. .llvm_addrsig) hold symbol indices that the
-    // rebuilt .symtab no longer matches, and a zero link makes linkers ignore them.
+  if (s.link && s.hdr.type >= 0x60000000 && regenerated(o_, *s.link) && !o_.target().keeps_special_links) {
+    // binutils cannot follow an OS-specific section's link to a table it rebuilds and writes 0 (every
+    // backend but ARM's, TargetRules::keeps_special_links). That is also the safe answer: such
+    // sections (e.g. .llvm_addrsig) hold symbol indices that the rebuilt .symtab no longer matches,
+    // and a zero link makes linkers ignore them.
     os.hdr.link = 0;
   } else if (s.link) {
     EH_ASSIGN(os.hdr.link, out_index_of(s.link, &s));

@@ -18,7 +18,8 @@ same_or_both_refuse() {  # GNU refuses -N of a symbol a relocation names (mips64
   if objcopy "$@" "$f" gnu.out 2>/dev/null; then "$E" objcopy "$@" "$f" eh.out && cmp gnu.out eh.out
   else rm -f eh.out; ! "$E" objcopy "$@" "$f" eh.out 2>/dev/null && [ ! -e eh.out ]; fi
 }
-for fx in x86_64-module.o x86_64-start.o cross-i386.o cross-mips64el.o many-sections.o vmlinux.unstripped; do
+for fx in x86_64-module.o x86_64-start.o cross-i386.o cross-mips64el.o cross-aarch64.o cross-armv7a.o many-sections.o \
+          vmlinux.unstripped; do
   check "$fx plain copy = GNU" same_as_gnu $fx
   check "$fx --strip-debug = GNU" same_as_gnu $fx --strip-debug
   check "$fx --strip-unneeded = GNU" same_as_gnu $fx --strip-unneeded
