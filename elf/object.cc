@@ -22,10 +22,79 @@ Result<Object> Object::load(const ElfFile& in) {
   return o;
 }
 
+namespace {
+
+// The order in which binutils creates the input's BFD sections, which is the order of the BFD
+// section list and so of the output's section header table. bfd_section_from_shdr (bfd/elf.c) runs
+// over the headers in index order, with two recursions:
+//  - a string table met before its symbol table (and that is not the name table) is created after
+//    the sections whose sh_link names it: they are processed first, in index order, up to the one
+//    that is the .symtab or .dynsym (s390x vmlinux: .dynstr at index 3, then .dynamic and .dynsym,
+//    which GNU objcopy moves ahead of .dynstr);
+//  - a SHT_REL/SHT_RELA section processes the symbol table in its sh_link first.
+// Section 0 is not listed.
+std::vector<uint32_t> bfd_creation_order(const ElfFile& in) {
+  const auto& sh = in.sections();
+  const uint32_t n = static_cast<uint32_t>(sh.size());
+  std::vector<uint8_t> seen(n, 0);
+  std::vector<uint32_t> order;
+  order.reserve(n);
+  uint32_t symtab = 0, dynsym = 0;  // BFD's elf_onesymtab / elf_dynsymtab once processed
+  auto is_symbol_table = [&](uint32_t t) { return t == SHT_SYMTAB || t == SHT_DYNSYM; };
+  // An explicit stack instead of recursion: a hostile file's links may chain through every section.
+  struct Frame { uint32_t index; uint32_t next_linker; };
+  std::vector<Frame> stack;
+  auto enter = [&](uint32_t i) {
+    seen[i] = 1;
+    const SectionHeader& h = sh[i];
+    if (h.type == SHT_SYMTAB && !symtab) symtab = i;
+    if (h.type == SHT_DYNSYM && !dynsym) dynsym = i;
+    stack.push_back({i, 0});
+    if (h.type == SHT_STRTAB) {
+      bool known = i == in.header().shstrndx || (symtab && sh[symtab].link == i) || (dynsym && sh[dynsym].link == i);
+      stack.back().next_linker = known || (symtab && dynsym) ? n : 1;  // n: no scan
+    } else if ((h.type == SHT_REL || h.type == SHT_RELA) && h.link < n && is_symbol_table(sh[h.link].type)) {
+      stack.back().next_linker = n + 1;  // marker: process sh_link first
+    } else {
+      stack.back().next_linker = n;
+    }
+  };
+  for (uint32_t first = 1; first < n; ++first) {
+    if (seen[first]) continue;
+    enter(first);
+    while (!stack.empty()) {
+      Frame& f = stack.back();
+      if (f.next_linker == n + 1) {  // relocation section: its symbol table first
+        f.next_linker = n;
+        uint32_t l = sh[f.index].link;
+        if (!seen[l]) enter(l);
+        continue;
+      }
+      if (f.next_linker < n) {  // string table: the sections linking to it first
+        uint32_t j = f.next_linker++;
+        if (j == f.index || sh[j].link != f.index) continue;
+        if (!seen[j]) {
+          bool stops = is_symbol_table(sh[j].type);
+          if (stops) f.next_linker = n;
+          enter(j);
+        } else if (is_symbol_table(sh[j].type)) {
+          f.next_linker = n;
+        }
+        continue;
+      }
+      order.push_back(f.index);
+      stack.pop_back();
+    }
+  }
+  return order;
+}
+
+}  // namespace
+
 Status Object::load_sections() {
   const auto& sh = in_->sections();
   by_index_.assign(sh.size(), nullptr);
-  for (uint32_t i = 1; i < sh.size(); ++i) {
+  for (uint32_t i : bfd_creation_order(*in_)) {
     auto s = std::make_unique<Section>();
     s->name = std::string(in_->section_name(i));
     s->hdr = sh[i];

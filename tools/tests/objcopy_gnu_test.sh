@@ -83,6 +83,14 @@ add_section() {
     "$E" objcopy --add-section .note.test=note.bin --add-section .extra=note.bin "$FX/x86_64-module.o" eh.out && cmp gnu.out eh.out
 }
 check "--add-section = GNU" add_section
+dynstr_first() {  # BFD creates .dynamic and .dynsym before a .dynstr that precedes them (s390x vmlinux)
+  printf '.text\n.globl f\nf: ret\n' > d.s && as --64 d.s -o d.o &&
+    printf 'SECTIONS {\n .dynstr : { *(.dynstr) }\n .text : { *(.text) }\n .dynamic : { *(.dynamic) }\n .dynsym : { *(.dynsym) }\n}\n' > d.lds &&
+    ld -shared -T d.lds d.o -o d.so 2>/dev/null || return 1
+  [ "$(readelf -SW d.so | sed -n 's/^ *\[ *1\] //p' | awk '{print $1}')" = .dynstr ] || { echo "fixture: .dynstr not first"; return 1; }
+  objcopy d.so gnu.out && "$E" objcopy d.so eh.out && cmp gnu.out eh.out
+}
+check "section header order of a .dynstr ahead of .dynamic/.dynsym = GNU (BFD creation order)" dynstr_first
 set_flags() {
   objcopy --set-section-flags .modinfo=alloc,readonly,noload "$FX/x86_64-module.o" gnu.out &&
     "$E" objcopy --set-section-flags .modinfo=alloc,readonly,noload "$FX/x86_64-module.o" eh.out && cmp gnu.out eh.out
