@@ -157,6 +157,18 @@ Section* Object::find(std::string_view name) const {
   return nullptr;
 }
 
+SectionKind Object::kind(const Section& s) const {
+  SectionKind k;
+  const bool attached = is_attached_reloc(s);
+  k.regenerated = &s == symtab || (symtab && &s == symtab->link) || &s == shstrtab ||
+                  s.hdr.type == SHT_SYMTAB_SHNDX || attached;
+  k.symbol_indices = attached || s.hdr.type == SHT_GROUP;
+  k.section_indices = s.hdr.type == SHT_GROUP;
+  k.opaque_symbol_indices = symtab && s.link == symtab &&
+                            (s.hdr.type == SHT_CREL || (s.hdr.type >= SHT_LOPROC && !attached));
+  return k;
+}
+
 bool Object::is_attached_reloc(const Section& s) const {
   return s.is_reloc() && symtab && s.link == symtab && s.info_section != nullptr &&
          !(s.hdr.flags & SHF_ALLOC);

@@ -53,6 +53,24 @@ struct Sym {
   bool is_common() const { return section == nullptr && common; }
 };
 
+// What a section's contents and header refer to, answered in one place for the whole engine
+// (docs/elf-engine.md, "Section kinds"): the operations, the writer and the symbol filter ask this
+// instead of testing section types themselves.
+struct SectionKind {
+  // Rebuilt by the writer like binutils (.symtab, its .strtab, .shstrtab, SHT_SYMTAB_SHNDX, attached
+  // relocation sections): never matched by -R/-j, never copied.
+  bool regenerated = false;
+  // Contents hold .symtab indices that the writer renumbers (attached relocations; a group's
+  // signature is its sh_info).
+  bool symbol_indices = false;
+  // Contents hold section indices that the writer renumbers (groups).
+  bool section_indices = false;
+  // Contents may hold .symtab indices in a form elfhash does not decode: SHT_CREL, or a section of
+  // an unknown processor/application-specific type (SHT_LOPROC..SHT_HIUSER) linked to .symtab.
+  // Written out unchanged they would be stale once symbols are renumbered, so that is refused.
+  bool opaque_symbol_indices = false;
+};
+
 class Object {
  public:
   // Builds the model; the ElfFile (and its mapping) must outlive the Object.
@@ -74,6 +92,7 @@ class Object {
   // A relocation section that applies to another section through .symtab (binutils regenerates these
   // from the target's relocations, which fixes their place in the output; see layout.cc).
   bool is_attached_reloc(const Section& s) const;
+  SectionKind kind(const Section& s) const;
 
  private:
   Status load_sections();

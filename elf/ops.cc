@@ -43,15 +43,9 @@ PatternList reloc_removal_patterns(const PatternList& remove) {
   return out;
 }
 
-bool is_regenerated(const Object& o, const Section& s) {
-  // Tables elfhash rebuilds itself, like binutils: never matched by -R/-j.
-  return &s == o.symtab || (o.symtab && &s == o.symtab->link) || &s == o.shstrtab ||
-         s.hdr.type == SHT_SYMTAB_SHNDX || o.is_attached_reloc(s);
-}
-
 void mark_removed_sections(Object& o, const CopyOptions& opt) {
   for (auto& s : o.sections) {
-    if (is_regenerated(o, *s)) continue;
+    if (o.kind(*s).regenerated) continue;  // binutils: never matched by -R/-j
     bool remove = opt.remove_sections.matches(s->name);
     if (!opt.only_sections.empty() && !opt.only_sections.matches(s->name)) remove = true;
     if (opt.strip != StripMode::kNone && is_debug_section(*s)) remove = true;
@@ -124,7 +118,7 @@ const uint32_t* set_flags_for(const std::string& name, const CopyOptions& opt) {
 Status apply_set_flags(Object& o, const CopyOptions& opt) {
   if (opt.set_flags.empty()) return ok_status();
   for (auto& s : o.sections) {
-    if (s->removed || is_regenerated(o, *s)) continue;
+    if (s->removed || o.kind(*s).regenerated) continue;
     if (const uint32_t* flags = set_flags_for(s->name, opt)) set_flags(*s, *flags);
   }
   return ok_status();

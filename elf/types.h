@@ -32,7 +32,9 @@ inline constexpr uint32_t SHT_NULL = 0, SHT_PROGBITS = 1, SHT_SYMTAB = 2, SHT_ST
                           SHT_DYNSYM = 11, SHT_INIT_ARRAY = 14, SHT_FINI_ARRAY = 15,
                           SHT_PREINIT_ARRAY = 16, SHT_GROUP = 17, SHT_SYMTAB_SHNDX = 18,
                           SHT_GNU_HASH = 0x6ffffff6, SHT_GNU_versym = 0x6fffffff,
-                          SHT_GNU_verneed = 0x6ffffffe, SHT_GNU_verdef = 0x6ffffffd;
+                          SHT_GNU_verneed = 0x6ffffffe, SHT_GNU_verdef = 0x6ffffffd,
+                          SHT_CREL = 0x40000014,  // compact relocations (LLVM 19+): LEB128 symbol indices
+                          SHT_LOOS = 0x60000000, SHT_LOPROC = 0x70000000;
 
 // Section flags.
 inline constexpr uint64_t SHF_WRITE = 0x1, SHF_ALLOC = 0x2, SHF_EXECINSTR = 0x4, SHF_MERGE = 0x10,

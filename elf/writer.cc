@@ -104,10 +104,7 @@ class Planner {
   uint64_t fixed_end_ = 0, shoff_ = 0;
 };
 
-bool regenerated(const Object& o, const Section& s) {
-  return &s == o.symtab || (o.symtab && &s == o.symtab->link) || &s == o.shstrtab ||
-         s.hdr.type == SHT_SYMTAB_SHNDX || o.is_attached_reloc(s);
-}
+bool regenerated(const Object& o, const Section& s) { return o.kind(s).regenerated; }
 
 void Planner::order_sections() {
   for (auto& s : o_.sections)
@@ -316,9 +313,14 @@ Status Planner::encode_group(OutSection& os) {
 
 Status Planner::resolve_links(OutSection& os) {
   Section& s = *os.src;
-  if (o_.is_attached_reloc(s)) return encode_relocs(os);
-  if (s.hdr.type == SHT_GROUP) return encode_group(os);
-  if (s.link && s.hdr.type >= 0x60000000 && regenerated(o_, *s.link) && !o_.target().keeps_special_links) {
+  const SectionKind kind = o_.kind(s);
+  if (kind.opaque_symbol_indices && !syms_identity_)
+    return err(&s, fmt::format("section {} (type {:#x}) may hold symbol indices elfhash cannot renumber, and this "
+                               "edit renumbers the symbols; remove the section (-R {}) or keep every symbol",
+                               s.name, s.hdr.type, s.name));
+  if (kind.symbol_indices && !kind.section_indices) return encode_relocs(os);
+  if (kind.section_indices) return encode_group(os);
+  if (s.link && s.hdr.type >= SHT_LOOS && regenerated(o_, *s.link) && !o_.target().keeps_special_links) {
     // binutils cannot follow an OS-specific section's link to a table it rebuilds and writes 0 (every
     // backend but ARM's, TargetRules::keeps_special_links). That is also the safe answer: such
     // sections (e.g. .llvm_addrsig) hold symbol indices that the rebuilt .symtab no longer matches,

@@ -91,6 +91,31 @@ dynstr_first() {  # BFD creates .dynamic and .dynsym before a .dynstr that prece
   objcopy d.so gnu.out && "$E" objcopy d.so eh.out && cmp gnu.out eh.out
 }
 check "section header order of a .dynstr ahead of .dynamic/.dynsym = GNU (BFD creation order)" dynstr_first
+retype() {  # retype IN OUT SECTION TYPE: sets SECTION's sh_type to TYPE and its sh_link to .symtab (ELF64 LE)
+  python3 - "$@" <<'PY'
+import struct, sys
+src, dst, name, typ = sys.argv[1], sys.argv[2], sys.argv[3].encode(), int(sys.argv[4], 0)
+b = bytearray(open(src, "rb").read())
+shoff, = struct.unpack_from("<Q", b, 0x28); shnum, shstrndx = struct.unpack_from("<HH", b, 0x3c)
+hdr = lambda i: shoff + 64 * i
+stroff, = struct.unpack_from("<Q", b, hdr(shstrndx) + 24)
+names = {bytes(b[stroff + struct.unpack_from("<I", b, hdr(i))[0]:].split(b"\0")[0]): i for i in range(shnum)}
+symtab = [i for i in range(shnum) if struct.unpack_from("<I", b, hdr(i) + 4)[0] == 2][0]
+struct.pack_into("<I", b, hdr(names[name]) + 4, typ); struct.pack_into("<I", b, hdr(names[name]) + 40, symtab)
+open(dst, "wb").write(b)
+PY
+}
+opaque_symbol_indices_refused() {  # SHT_CREL / unknown SHT_LOPROC+ linked to .symtab: never written stale
+  for typ in 0x40000014 0x7fff0001; do
+    retype "$FX/x86_64-module.o" op.o .note.GNU-stack $typ || return 1
+    cp op.o op.orig
+    "$E" strip --strip-unneeded op.o 2>err.txt; local rc=$?
+    [ $rc = 2 ] && cmp -s op.o op.orig && grep -q "symbol indices elfhash cannot renumber" err.txt ||
+      { echo "type $typ: rc=$rc $(cat err.txt)"; return 1; }
+    "$E" objcopy --strip-unneeded -R .note.GNU-stack op.o ok.o || { echo "type $typ: -R refused"; return 1; }
+  done
+}
+check "SHT_CREL and unknown processor types linked to .symtab: refused when symbols are renumbered" opaque_symbol_indices_refused
 set_flags() {
   objcopy --set-section-flags .modinfo=alloc,readonly,noload "$FX/x86_64-module.o" gnu.out &&
     "$E" objcopy --set-section-flags .modinfo=alloc,readonly,noload "$FX/x86_64-module.o" eh.out && cmp gnu.out eh.out
