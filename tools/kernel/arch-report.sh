@@ -34,7 +34,7 @@ secs() { awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.2f", b - a}'; }
 # untrail FILE: cuts an appended module signature (struct module_signature, 12 bytes ending in the
 # big-endian sig_len, then "~Module signature appended~\n") off FILE.
 untrail() {
-  tail -c 28 "$1" | grep -q '~Module signature appended~' || return 0
+  [ "$(tail -c 28 "$1")" = '~Module signature appended~' ] || return 0
   local size len
   size=$(stat -c %s "$1")
   len=$(tail -c 32 "$1" | head -c 4 | od -An -tu1 | awk '{print (($1 * 256 + $2) * 256 + $3) * 256 + $4}')
@@ -80,7 +80,7 @@ for arch in "${arches[@]}"; do
   while IFS= read -r m; do
     size=$(stat -c %s "$w/eh/$m")
     if [ -f "$shipped/$m" ] && cmp -s -n "$size" "$w/eh/$m" "$shipped/$m" &&
-       { [ "$(stat -c %s "$shipped/$m")" = "$size" ] || tail -c 28 "$shipped/$m" | grep -q '~Module signature appended~'; }
+       { [ "$(stat -c %s "$shipped/$m")" = "$size" ] || [ "$(tail -c 28 "$shipped/$m")" = '~Module signature appended~' ]; }
     then same=$((same + 1)); else diff+=("$m"); fi
   done < "$w/list"
   echo "  strip-debug vs Debian's shipped modules: $same of $(wc -l < "$w/list") identical${diff:+; differ: ${diff[*]:0:20}}"

@@ -23,12 +23,12 @@ flavour=${2:-$(awk -v a="$arch" '$1 == a {print $2; exit}' "$here/arches.txt")}
 native=$(dpkg --print-architecture)
 q=; [ "$arch" = "$native" ] || q=":$arch"
 SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
-if [ -n "$q" ] && ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
+if [ -n "$q" ] && ! grep -qx "$arch" <(dpkg --print-foreign-architectures); then
   $SUDO dpkg --add-architecture "$arch"
   $SUDO apt-get update -qq >&2
 fi
 resolve() { apt-cache depends "linux-image-$flavour$q" 2>/dev/null |
-            awk '/Depends: linux-image-[0-9]/{sub("linux-image-","",$2); sub(":.*","",$2); print $2; exit}'; }
+            awk '!done && /Depends: linux-image-[0-9]/{sub("linux-image-","",$2); sub(":.*","",$2); print $2; done=1}'; }
 kver=${ELFHASH_KVER:-}
 if [ -z "$kver" ]; then
   kver=$(resolve)
