@@ -36,50 +36,58 @@ namespace {
 std::vector<uint32_t> bfd_creation_order(const ElfFile& in) {
   const auto& sh = in.sections();
   const uint32_t n = static_cast<uint32_t>(sh.size());
+  // linkers of section i, in index order: by_link[first[i] .. first[i + 1]). BFD rescans every header
+  // for each such string table; the index keeps a hostile file of many string tables linear.
+  std::vector<uint32_t> first(n + 1, 0), by_link(n);
+  for (uint32_t j = 1; j < n; ++j)
+    if (sh[j].link < n) ++first[sh[j].link + 1];
+  for (uint32_t i = 0; i < n; ++i) first[i + 1] += first[i];
+  {
+    std::vector<uint32_t> fill(first.begin(), first.end() - 1);
+    for (uint32_t j = 1; j < n; ++j)
+      if (sh[j].link < n) by_link[fill[sh[j].link]++] = j;
+  }
   std::vector<uint8_t> seen(n, 0);
   std::vector<uint32_t> order;
   order.reserve(n);
   uint32_t symtab = 0, dynsym = 0;  // BFD's elf_onesymtab / elf_dynsymtab once processed
   auto is_symbol_table = [&](uint32_t t) { return t == SHT_SYMTAB || t == SHT_DYNSYM; };
   // An explicit stack instead of recursion: a hostile file's links may chain through every section.
-  struct Frame { uint32_t index; uint32_t next_linker; };
+  // next: position in by_link still to visit (string tables), kLinkFirst (relocations), or kDone.
+  constexpr uint32_t kDone = ~0u, kLinkFirst = ~0u - 1;
+  struct Frame {
+    uint32_t index, next;
+  };
   std::vector<Frame> stack;
   auto enter = [&](uint32_t i) {
     seen[i] = 1;
     const SectionHeader& h = sh[i];
     if (h.type == SHT_SYMTAB && !symtab) symtab = i;
     if (h.type == SHT_DYNSYM && !dynsym) dynsym = i;
-    stack.push_back({i, 0});
+    uint32_t next = kDone;
     if (h.type == SHT_STRTAB) {
       bool known = i == in.header().shstrndx || (symtab && sh[symtab].link == i) || (dynsym && sh[dynsym].link == i);
-      stack.back().next_linker = known || (symtab && dynsym) ? n : 1;  // n: no scan
+      if (!known && !(symtab && dynsym)) next = first[i];
     } else if ((h.type == SHT_REL || h.type == SHT_RELA) && h.link < n && is_symbol_table(sh[h.link].type)) {
-      stack.back().next_linker = n + 1;  // marker: process sh_link first
-    } else {
-      stack.back().next_linker = n;
+      next = kLinkFirst;
     }
+    stack.push_back({i, next});
   };
-  for (uint32_t first = 1; first < n; ++first) {
-    if (seen[first]) continue;
-    enter(first);
+  for (uint32_t root = 1; root < n; ++root) {
+    if (seen[root]) continue;
+    enter(root);
     while (!stack.empty()) {
       Frame& f = stack.back();
-      if (f.next_linker == n + 1) {  // relocation section: its symbol table first
-        f.next_linker = n;
-        uint32_t l = sh[f.index].link;
-        if (!seen[l]) enter(l);
+      if (f.next == kLinkFirst) {  // relocation section: its symbol table first
+        f.next = kDone;
+        if (!seen[sh[f.index].link]) enter(sh[f.index].link);
         continue;
       }
-      if (f.next_linker < n) {  // string table: the sections linking to it first
-        uint32_t j = f.next_linker++;
-        if (j == f.index || sh[j].link != f.index) continue;
-        if (!seen[j]) {
-          bool stops = is_symbol_table(sh[j].type);
-          if (stops) f.next_linker = n;
-          enter(j);
-        } else if (is_symbol_table(sh[j].type)) {
-          f.next_linker = n;
-        }
+      if (f.next != kDone && f.next < first[f.index + 1]) {  // string table: the sections linking to it
+        uint32_t j = by_link[f.next++];
+        if (j == f.index) continue;
+        if (is_symbol_table(sh[j].type)) f.next = kDone;  // BFD stops at the .symtab or .dynsym
+        if (!seen[j]) enter(j);
         continue;
       }
       order.push_back(f.index);
