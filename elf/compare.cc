@@ -471,30 +471,11 @@ class Comparer {
   // instead: vmlinux has ~12.6M relocations and materializing both sides would cost ~600 MB.
   static Result<size_t> reloc_count(const ElfFile& f, uint32_t i) {
     const SectionHeader& s = f.sections()[i];
-    size_t es = f.rel_size(s.type == SHT_RELA);
-    uint64_t at = f.header().shoff + uint64_t{i} * f.shdr_size();
+    size_t es = f.reloc_codec(s.type == SHT_RELA).entry_size();
+    uint64_t at = f.shdr_offset(i);
     if (s.entsize != es) return make_error(f.path(), at, fmt::format("relocation entry size {} is not {}", s.entsize, es));
     if (s.size % es) return make_error(f.path(), at, fmt::format("relocation section size {:#x} is not a multiple of {}", s.size, es));
     return s.size / es;
-  }
-
-  static Relocation decode_reloc(const ElfFile& f, bool rela, const uint8_t* p) {
-    Relocation r;
-    Endian e = f.endian();
-    if (f.is64()) {
-      r.offset = load<uint64_t>(p, e);
-      uint64_t info = load<uint64_t>(p + 8, e);
-      r.sym = static_cast<uint32_t>(info >> 32);
-      r.type = static_cast<uint32_t>(info);
-      if (rela) r.addend = static_cast<int64_t>(load<uint64_t>(p + 16, e));
-    } else {
-      r.offset = load<uint32_t>(p, e);
-      uint32_t info = load<uint32_t>(p + 4, e);
-      r.sym = info >> 8;
-      r.type = info & 0xff;
-      if (rela) r.addend = static_cast<int32_t>(load<uint32_t>(p + 8, e));
-    }
-    return r;
   }
 
   Status compare_reloc_section(uint32_t i, uint32_t j) {
@@ -511,11 +492,12 @@ class Comparer {
     const std::string& label = a_.sec.display[i];
     if (nx != ny) add(R, label, "entries", dec(nx), dec(ny));
     bool rx = x.type == SHT_RELA, ry = y.type == SHT_RELA;
-    size_t ex = fa().rel_size(rx), ey = fb().rel_size(ry);
+    const RelocCodec cx = fa().reloc_codec(rx), cy = fb().reloc_codec(ry);
+    const size_t ex = cx.entry_size(), ey = cy.entry_size();
     uint16_t mx = fa().header().machine, my = fb().header().machine;
     for (size_t k = 0; k < std::min(nx, ny) && !stop_; ++k) {
-      Relocation a = decode_reloc(fa(), rx, dx.data() + k * ex);
-      Relocation b = decode_reloc(fb(), ry, dy.data() + k * ey);
+      Relocation a = cx.decode(dx.data() + k * ex);
+      Relocation b = cy.decode(dy.data() + k * ey);
       bool same_sym = same_symbol(a.sym, b.sym);
       if (a.offset == b.offset && a.type == b.type && a.addend == b.addend && same_sym) continue;
       std::string key = fmt::format("{} [{}]", label, k);

@@ -127,7 +127,7 @@ class CompareTest : public ::testing::Test {
   }
 
   static uint64_t shdr_offset(const ElfFile& f, const char* name) {
-    return f.header().shoff + uint64_t{*f.find_section(name)} * f.shdr_size();
+    return f.shdr_offset(*f.find_section(name));
   }
 
   static std::string dump(const Comparison& c) {

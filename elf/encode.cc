@@ -78,17 +78,4 @@ void encode_sym(uint32_t name, uint8_t info, uint8_t other, uint16_t shndx, uint
   }
 }
 
-void encode_rel(const Relocation& r, bool rela, Format f, uint8_t* p) {
-  Endian e = f.endian;
-  if (f.is64()) {
-    store<uint64_t>(p, e, r.offset);
-    store<uint64_t>(p + 8, e, (uint64_t{r.sym} << 32) | r.type);
-    if (rela) store<uint64_t>(p + 16, e, static_cast<uint64_t>(r.addend));
-  } else {
-    store<uint32_t>(p, e, static_cast<uint32_t>(r.offset));
-    store<uint32_t>(p + 4, e, (r.sym << 8) | (r.type & 0xff));
-    if (rela) store<uint32_t>(p + 8, e, static_cast<uint32_t>(r.addend));
-  }
-}
-
 }  // namespace elfhash::elf

@@ -16,7 +16,6 @@ struct Format {
   size_t ehdr_size() const { return is64() ? 64 : 52; }
   size_t shdr_size() const { return is64() ? 64 : 40; }
   size_t sym_size() const { return is64() ? 24 : 16; }
-  size_t rel_size(bool rela) const { return is64() ? (rela ? 24 : 16) : (rela ? 12 : 8); }
   uint64_t file_align() const { return is64() ? 8 : 4; }
 };
 
@@ -27,6 +26,5 @@ void encode_shdr(const SectionHeader& s, Format f, uint8_t* out);
 // st_shndx is the 16-bit field value (SHN_XINDEX when the real index lives in SHT_SYMTAB_SHNDX).
 void encode_sym(uint32_t name, uint8_t info, uint8_t other, uint16_t shndx, uint64_t value, uint64_t size,
                 Format f, uint8_t* out);
-void encode_rel(const Relocation& r, bool rela, Format f, uint8_t* out);
 
 }  // namespace elfhash::elf

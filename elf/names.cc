@@ -147,22 +147,22 @@ std::string file_type_name(uint16_t t) {
 // The architectures Linux builds modules for (elf.h EM_* values); names as `uname -m` spells them.
 std::string machine_name(uint16_t m) {
   switch (m) {
-    case 2: return "sparc";
-    case 3: return "i386";
-    case 8: return "mips";
-    case 15: return "parisc";
-    case 20: return "powerpc";
-    case 21: return "powerpc64";
-    case 22: return "s390";
-    case 40: return "arm";
-    case 42: return "sh";
-    case 43: return "sparc64";
-    case 50: return "ia64";
+    case EM_SPARC: return "sparc";
+    case EM_386: return "i386";
+    case EM_MIPS: return "mips";
+    case EM_PARISC: return "parisc";
+    case EM_PPC: return "powerpc";
+    case EM_PPC64: return "powerpc64";
+    case EM_S390: return "s390";
+    case EM_ARM: return "arm";
+    case EM_SH: return "sh";
+    case EM_SPARCV9: return "sparc64";
+    case EM_IA_64: return "ia64";
     case EM_X86_64: return "x86_64";
-    case 94: return "xtensa";
-    case 183: return "aarch64";
-    case 243: return "riscv";
-    case 258: return "loongarch";
+    case EM_XTENSA: return "xtensa";
+    case EM_AARCH64: return "aarch64";
+    case EM_RISCV: return "riscv";
+    case EM_LOONGARCH: return "loongarch";
     default: return fmt::format("EM_{}", m);
   }
 }

@@ -13,6 +13,7 @@
 
 #include "elf/error.h"
 #include "elf/reader.h"
+#include "elf/target.h"
 #include "elf/types.h"
 
 namespace elfhash::elf {
@@ -44,11 +45,30 @@ struct Sym {
   uint32_t special = 0;        // SHN_UNDEF / SHN_ABS / SHN_COMMON / other reserved index when section is null
   uint32_t in_index = 0;
   bool removed = false;
+  bool common = false;  // SHN_COMMON, or the machine's other common index (TargetRules::extra_common)
 
   uint8_t bind() const { return st_bind(info); }
   uint8_t type() const { return st_type(info); }
   bool is_undefined() const { return section == nullptr && special == SHN_UNDEF; }
-  bool is_common() const { return section == nullptr && special == SHN_COMMON; }
+  bool is_common() const { return section == nullptr && common; }
+};
+
+// What a section's contents and header refer to, answered in one place for the whole engine
+// (docs/elf-engine.md, "Section kinds"): the operations, the writer and the symbol filter ask this
+// instead of testing section types themselves.
+struct SectionKind {
+  // Rebuilt by the writer like binutils (.symtab, its .strtab, .shstrtab, SHT_SYMTAB_SHNDX, attached
+  // relocation sections): never matched by -R/-j, never copied.
+  bool regenerated = false;
+  // Contents hold .symtab indices that the writer renumbers (attached relocations; a group's
+  // signature is its sh_info).
+  bool symbol_indices = false;
+  // Contents hold section indices that the writer renumbers (groups).
+  bool section_indices = false;
+  // Contents may hold .symtab indices in a form elfhash does not decode: SHT_CREL, or a section of
+  // an unknown processor/application-specific type (SHT_LOPROC..SHT_HIUSER) linked to .symtab.
+  // Written out unchanged they would be stale once symbols are renumbered, so that is refused.
+  bool opaque_symbol_indices = false;
 };
 
 class Object {
@@ -57,6 +77,7 @@ class Object {
   static Result<Object> load(const ElfFile& in);
 
   const ElfFile& input() const { return *in_; }
+  const TargetRules& target() const { return *target_; }
   FileHeader header;
   std::vector<std::unique_ptr<Section>> sections;  // input order, without the null section
   std::vector<ProgramHeader> segments;
@@ -71,11 +92,13 @@ class Object {
   // A relocation section that applies to another section through .symtab (binutils regenerates these
   // from the target's relocations, which fixes their place in the output; see layout.cc).
   bool is_attached_reloc(const Section& s) const;
+  SectionKind kind(const Section& s) const;
 
  private:
   Status load_sections();
   Status load_symbols();
   const ElfFile* in_ = nullptr;
+  const TargetRules* target_ = nullptr;
   std::vector<Section*> by_index_;  // input index -> section (nullptr for 0)
 };
 

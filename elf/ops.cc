@@ -26,8 +26,7 @@ constexpr FlagWord kFlagWords[] = {
 bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
 Error obj_error(const Object& o, const Section* s, std::string msg) {
-  uint64_t off = s && s->in_index ? o.input().header().shoff + uint64_t{s->in_index} * o.input().shdr_size()
-                                  : kNoOffset;
+  uint64_t off = s && s->in_index ? o.input().shdr_offset(s->in_index) : kNoOffset;
   return make_error(o.input().path(), off, std::move(msg));
 }
 
@@ -44,15 +43,9 @@ PatternList reloc_removal_patterns(const PatternList& remove) {
   return out;
 }
 
-bool is_regenerated(const Object& o, const Section& s) {
-  // Tables elfhash rebuilds itself, like binutils: never matched by -R/-j.
-  return &s == o.symtab || (o.symtab && &s == o.symtab->link) || &s == o.shstrtab ||
-         s.hdr.type == SHT_SYMTAB_SHNDX || o.is_attached_reloc(s);
-}
-
 void mark_removed_sections(Object& o, const CopyOptions& opt) {
   for (auto& s : o.sections) {
-    if (is_regenerated(o, *s)) continue;
+    if (o.kind(*s).regenerated) continue;  // binutils: never matched by -R/-j
     bool remove = opt.remove_sections.matches(s->name);
     if (!opt.only_sections.empty() && !opt.only_sections.matches(s->name)) remove = true;
     if (opt.strip != StripMode::kNone && is_debug_section(*s)) remove = true;
@@ -105,25 +98,28 @@ void set_flags(Section& s, uint32_t f) {
   }
 }
 
+// binutils find_section_list: the options are kept in a list that each new one is prepended to, so
+// the last matching pattern on the command line wins, and a matching '!' pattern anywhere means "no
+// change" (kbuild's '.rel*' + '!.rel*.dyn' leaves .rela.dyn alone whatever the order).
+const uint32_t* set_flags_for(const std::string& name, const CopyOptions& opt) {
+  const uint32_t* match = nullptr;
+  for (auto it = opt.set_flags.rbegin(); it != opt.set_flags.rend(); ++it) {
+    const auto& [pattern, flags] = *it;
+    const bool negated = !pattern.empty() && pattern[0] == '!';
+    PatternList one;
+    one.add(negated ? pattern.substr(1) : pattern);
+    if (!one.matches(name)) continue;
+    if (negated) return nullptr;
+    if (!match) match = &flags;
+  }
+  return match;
+}
+
 Status apply_set_flags(Object& o, const CopyOptions& opt) {
+  if (opt.set_flags.empty()) return ok_status();
   for (auto& s : o.sections) {
-    if (s->removed || is_regenerated(o, *s)) continue;
-    // First matching pattern wins; a matching '!' pattern excludes (binutils find_section_list).
-    for (const auto& [pattern, flags] : opt.set_flags) {
-      PatternList one;
-      one.add(pattern);
-      if (pattern[0] == '!') {
-        if (!one.matches(s->name)) continue;  // negation matched nothing for this name
-        PatternList pos;
-        pos.add(pattern.substr(1));
-        if (pos.matches(s->name)) break;
-        continue;
-      }
-      if (one.matches(s->name)) {
-        set_flags(*s, flags);
-        break;
-      }
-    }
+    if (s->removed || o.kind(*s).regenerated) continue;
+    if (const uint32_t* flags = set_flags_for(s->name, opt)) set_flags(*s, *flags);
   }
   return ok_status();
 }
@@ -205,6 +201,8 @@ bool keep_unused_symbol(const Object& o, const Sym& y, StripMode strip) {
   const bool weak = y.bind() == STB_WEAK;
   const bool debugging = y.type() == STT_SECTION || y.type() == STT_FILE;
   if (o.is_relocatable() && (global || weak || y.is_common())) return true;
+  // ARM/AArch64 mapping symbols survive every strip mode elfhash has (docs/elf-engine.md, "Target rules").
+  if (is_mapping_symbol(o.target(), y.name)) return true;
   if (global || weak || special) return strip != StripMode::kUnneeded;
   if (debugging) return strip == StripMode::kNone;
   return strip != StripMode::kUnneeded;  // plain local
@@ -233,22 +231,20 @@ Fate symbol_fate(const SymbolFacts& f, bool used_in_reloc) {
 
 // binutils mark_symbols_used_in_relocations: every relocation of a section that is kept marks its
 // symbol (used[sym] = 1), even when the relocation section itself is being removed (-R '.rel*').
-// Only the symbol index is needed, so the raw entries are scanned without decoding them.
+// Only the symbol index is needed, so only that field of each entry is read.
 Status mark_symbols_used_in_relocs(const Object& o, std::vector<uint8_t>& used) {
   const ElfFile& in = o.input();
   const uint32_t nsyms = static_cast<uint32_t>(o.symbols.size());
-  const size_t info_at = in.is64() ? 8 : 4;
   for (auto& s : o.sections) {
     if (!o.is_attached_reloc(*s) || s->info_section->removed || s->contents_changed) continue;
-    const bool rela = s->hdr.type == SHT_RELA;
-    const size_t es = in.rel_size(rela);
+    const RelocCodec codec = in.reloc_codec(s->hdr.type == SHT_RELA);
+    const size_t es = codec.entry_size();
     if (s->hdr.entsize != es || s->data.size() % es != 0)
       return obj_error(o, s.get(), fmt::format("relocation section {} has entry size {} (expected {})", s->name, s->hdr.entsize, es));
-    const uint8_t* p = s->data.data() + info_at;
+    const uint8_t* p = s->data.data();
     const size_t n = s->data.size() / es;
     for (size_t i = 0; i < n; ++i, p += es) {
-      uint32_t sym = in.is64() ? static_cast<uint32_t>(load<uint64_t>(p, in.endian()) >> 32)
-                               : load<uint32_t>(p, in.endian()) >> 8;
+      uint32_t sym = codec.symbol(p);
       if (sym > nsyms)
         return make_error(in.path(), s->hdr.offset + i * es,
                           fmt::format("relocation {} of {} refers to symbol {} of {}", i, s->name, sym, nsyms + 1));

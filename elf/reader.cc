@@ -380,7 +380,8 @@ Status ElfFile::scan_relocations(uint32_t idx, Visit&& visit) const {
   const SectionHeader& s = shdrs_[idx];
   bool rela = s.type == SHT_RELA;
   if (!rela && s.type != SHT_REL) return err(shdr_offset(idx), fmt::format("section {} is not a relocation section", idx));
-  size_t es = rel_size(rela);
+  const RelocCodec codec = reloc_codec(rela);
+  size_t es = codec.entry_size();
   if (s.entsize != es) return err(shdr_offset(idx), fmt::format("relocation entry size {} is not {}", s.entsize, es));
   if (s.size % es != 0) return err(shdr_offset(idx), fmt::format("relocation section size {:#x} is not a multiple of {}", s.size, es));
   if (s.info >= shdrs_.size())
@@ -389,23 +390,8 @@ Status ElfFile::scan_relocations(uint32_t idx, Visit&& visit) const {
   if (s.link != 0) EH_TRY(check_symtab_link(idx, s.link, &nsyms));
   auto data = section_data(idx);
   size_t n = s.size / es;
-  Endian e = endian();
   for (size_t i = 0; i < n; ++i) {
-    const uint8_t* p = data.data() + i * es;
-    Relocation r;
-    if (is64()) {
-      r.offset = load<uint64_t>(p, e);
-      uint64_t info = load<uint64_t>(p + 8, e);
-      r.sym = static_cast<uint32_t>(info >> 32);
-      r.type = static_cast<uint32_t>(info);
-      if (rela) r.addend = static_cast<int64_t>(load<uint64_t>(p + 16, e));
-    } else {
-      r.offset = load<uint32_t>(p, e);
-      uint32_t info = load<uint32_t>(p + 4, e);
-      r.sym = info >> 8;
-      r.type = info & 0xff;
-      if (rela) r.addend = static_cast<int32_t>(load<uint32_t>(p + 8, e));
-    }
+    Relocation r = codec.decode(data.data() + i * es);
     if (r.sym >= nsyms)
       return err(s.offset + i * es, fmt::format("relocation {} symbol index {} is out of range ({} symbols)", i, r.sym, nsyms));
     visit(r);
@@ -417,7 +403,7 @@ Result<std::vector<Relocation>> ElfFile::relocations(uint32_t idx) const {
   std::vector<Relocation> out;
   if (idx != 0 && idx < shdrs_.size()) {
     const SectionHeader& s = shdrs_[idx];
-    if ((s.type == SHT_REL || s.type == SHT_RELA) && s.entsize == rel_size(s.type == SHT_RELA))
+    if ((s.type == SHT_REL || s.type == SHT_RELA) && s.entsize == reloc_codec(s.type == SHT_RELA).entry_size())
       out.reserve(s.size / s.entsize);  // bounded by the file size: the section is inside the file
   }
   EH_TRY(scan_relocations(idx, [&](const Relocation& r) { out.push_back(r); }));

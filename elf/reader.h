@@ -13,6 +13,7 @@
 
 #include "elf/error.h"
 #include "elf/mapped_file.h"
+#include "elf/reloc.h"
 #include "elf/types.h"
 
 namespace elfhash::elf {
@@ -73,7 +74,11 @@ class ElfFile {
   size_t shdr_size() const { return is64() ? 64 : 40; }
   size_t phdr_size() const { return is64() ? 56 : 32; }
   size_t sym_size() const { return is64() ? 24 : 16; }
-  size_t rel_size(bool rela) const { return is64() ? (rela ? 24 : 16) : (rela ? 12 : 8); }
+  // The codec of this file's SHT_REL (rela = false) or SHT_RELA entries (elf/reloc.h).
+  RelocCodec reloc_codec(bool rela) const { return RelocCodec(cls(), endian(), hdr_.machine, rela); }
+  // File offset of section header `index` (e_shoff + index * e_shentsize): where errors about a
+  // section point.
+  uint64_t shdr_offset(uint32_t index) const { return hdr_.shoff + uint64_t{index} * hdr_.shentsize; }
 
  private:
   Error err(uint64_t offset, std::string msg) const { return make_error(path(), offset, std::move(msg)); }
@@ -86,7 +91,6 @@ class ElfFile {
   Status check_symtab_link(uint32_t index, uint32_t link, uint64_t* count) const;
   template <class Visit>
   Status scan_relocations(uint32_t index, Visit&& visit) const;
-  uint64_t shdr_offset(uint32_t index) const { return hdr_.shoff + uint64_t{index} * hdr_.shentsize; }
 
   std::shared_ptr<MappedFile> file_;
   FileHeader hdr_;

@@ -21,6 +21,7 @@ namespace {
 const std::vector<std::string> kFixtures = {
     "x86_64-module.o", "x86_64-start.o", "cross-i386.o",    "cross-armv7a.o",  "cross-powerpc64.o",
     "cross-s390x.o",   "cross-mips.o",   "cross-powerpc.o", "many-sections.o", "vmlinux.unstripped",
+    "cross-mips64el.o", "cross-aarch64.o",
 };
 
 std::string fixture(const std::string& name) { return "testdata/" + name; }
@@ -334,6 +335,8 @@ TEST(Reader, ClassEndianMachineAndRelocationFlavour) {
       {"cross-armv7a.o", Class::k32, Endian::kLittle, 40, SHT_REL},
       {"cross-powerpc64.o", Class::k64, Endian::kBig, 21, SHT_RELA},
       {"cross-s390x.o", Class::k64, Endian::kBig, 22, SHT_RELA},
+      {"cross-mips64el.o", Class::k64, Endian::kLittle, EM_MIPS, SHT_RELA},
+      {"cross-aarch64.o", Class::k64, Endian::kLittle, EM_AARCH64, SHT_RELA},
       {"cross-mips.o", Class::k32, Endian::kBig, 8, SHT_REL},
       {"cross-powerpc.o", Class::k32, Endian::kBig, 20, SHT_RELA},
   };
@@ -499,6 +502,52 @@ TEST(Reader, InMemoryParseEqualsMappedParse) {
   ASSERT_TRUE(b.ok());
   ASSERT_EQ(a.sections().size(), b->sections().size());
   for (uint32_t i = 0; i < a.sections().size(); ++i) EXPECT_EQ(a.section_name(i), b->section_name(i));
+}
+
+}  // namespace
+}  // namespace elfhash::elf
+
+namespace elfhash::elf {
+namespace {
+
+// The MIPS64 r_info is a 32-bit r_sym in the file's byte order followed by the bytes r_ssym, r_type3,
+// r_type2, r_type: one relocation encoded for mips64 and mips64el decodes to the same value, and
+// rewriting the symbol keeps the type bytes (the mips64el modules were refused when r_info was read
+// as one 64-bit word).
+TEST(RelocCodec, Mips64LayoutInBothByteOrders) {
+  const uint8_t be[24] = {0, 0, 0, 0, 0, 0, 0x10, 0x20, 0, 0, 0, 0x12, 0x00, 0x05, 0x18, 0x07,
+                          0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfc};
+  const uint8_t le[24] = {0x20, 0x10, 0, 0, 0, 0, 0, 0, 0x12, 0, 0, 0, 0x00, 0x05, 0x18, 0x07,
+                          0xfc, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+  for (Endian e : {Endian::kBig, Endian::kLittle}) {
+    RelocCodec c(Class::k64, e, EM_MIPS, true);
+    const uint8_t* p = e == Endian::kBig ? be : le;
+    Relocation r = c.decode(p);
+    EXPECT_EQ(r.offset, 0x1020u);
+    EXPECT_EQ(r.sym, 0x12u);
+    EXPECT_EQ(r.type, 0x00051807u);  // r_type3 R_MIPS_HI16, r_type2 R_MIPS_SUB, r_type R_MIPS_GPREL16
+    EXPECT_EQ(r.addend, -4);
+    uint8_t out[24];
+    c.encode(r, out);
+    EXPECT_EQ(0, std::memcmp(out, p, 24));
+    c.set_symbol(out, 0x345678);
+    EXPECT_EQ(c.symbol(out), 0x345678u);
+    EXPECT_EQ(c.type(out), 0x00051807u);
+  }
+  // The same bytes read as an ordinary ELF64 (x86-64) entry: the symbol is the high word.
+  RelocCodec x(Class::k64, Endian::kLittle, EM_X86_64, true);
+  EXPECT_EQ(x.symbol(le), 0x07180500u);
+}
+
+TEST(RelocCodec, Elf32KeepsTheTypeByte) {
+  RelocCodec c(Class::k32, Endian::kBig, EM_MIPS, false);
+  uint8_t p[8] = {0, 0, 0, 8, 0, 0, 0x05, 0x02};
+  EXPECT_EQ(c.symbol(p), 5u);
+  EXPECT_EQ(c.type(p), 2u);
+  c.set_symbol(p, 0xabcdef);
+  EXPECT_EQ(c.symbol(p), 0xabcdefu);
+  EXPECT_EQ(c.type(p), 2u);
+  EXPECT_EQ(c.entry_size(), 8u);
 }
 
 }  // namespace

@@ -71,7 +71,7 @@ Result<ElfSummary> summarize(const ElfFile& elf) {
     if (h.type == SHT_SYMTAB) s.symbols += h.size / elf.sym_size();
     if (h.type == SHT_DYNSYM) s.dynamic_symbols += h.size / elf.sym_size();
     if (h.type == SHT_REL || h.type == SHT_RELA) {
-      s.relocations += h.size / elf.rel_size(h.type == SHT_RELA);
+      s.relocations += h.size / elf.reloc_codec(h.type == SHT_RELA).entry_size();
       ++s.relocation_sections;
     }
     if (h.type == SHT_NOTE && !s.build_id) {

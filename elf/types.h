@@ -12,7 +12,12 @@ enum class Endian : uint8_t { kLittle = 1, kBig = 2 };
 // e_ident / header
 inline constexpr uint8_t kMagic[4] = {0x7f, 'E', 'L', 'F'};
 inline constexpr uint16_t ET_REL = 1, ET_EXEC = 2, ET_DYN = 3;
-inline constexpr uint16_t EM_X86_64 = 62;
+// Machines (e_machine) Linux builds modules for; elf/names.cc machine_name() gives their names and
+// elf/target.h the per-machine rules. Values from the gABI registry (glibc elf.h).
+inline constexpr uint16_t EM_SPARC = 2, EM_386 = 3, EM_MIPS = 8, EM_PARISC = 15, EM_PPC = 20, EM_PPC64 = 21,
+                          EM_S390 = 22, EM_ARM = 40, EM_SH = 42, EM_SPARCV9 = 43, EM_IA_64 = 50,
+                          EM_X86_64 = 62, EM_XTENSA = 94, EM_AARCH64 = 183, EM_RISCV = 243,
+                          EM_LOONGARCH = 258;
 
 // Special section indices.
 inline constexpr uint32_t SHN_UNDEF = 0;
@@ -27,7 +32,9 @@ inline constexpr uint32_t SHT_NULL = 0, SHT_PROGBITS = 1, SHT_SYMTAB = 2, SHT_ST
                           SHT_DYNSYM = 11, SHT_INIT_ARRAY = 14, SHT_FINI_ARRAY = 15,
                           SHT_PREINIT_ARRAY = 16, SHT_GROUP = 17, SHT_SYMTAB_SHNDX = 18,
                           SHT_GNU_HASH = 0x6ffffff6, SHT_GNU_versym = 0x6fffffff,
-                          SHT_GNU_verneed = 0x6ffffffe, SHT_GNU_verdef = 0x6ffffffd;
+                          SHT_GNU_verneed = 0x6ffffffe, SHT_GNU_verdef = 0x6ffffffd,
+                          SHT_CREL = 0x40000014,  // compact relocations (LLVM 19+): LEB128 symbol indices
+                          SHT_LOOS = 0x60000000, SHT_LOPROC = 0x70000000;
 
 // Section flags.
 inline constexpr uint64_t SHF_WRITE = 0x1, SHF_ALLOC = 0x2, SHF_EXECINSTR = 0x4, SHF_MERGE = 0x10,

@@ -25,7 +25,7 @@ Status validate_tables(const ElfFile& elf) {
     if (sh[i].type == SHT_GROUP) EH_TRY(elf.group(i));
   for (uint32_t i = 1; i < sh.size(); ++i)
     if (sh[i].addralign > kMaxAlign)
-      return make_error(elf.path(), elf.header().shoff + uint64_t{i} * elf.shdr_size(),
+      return make_error(elf.path(), elf.shdr_offset(i),
                         fmt::format("section {} sh_addralign {:#x} is absurd (over 4 GiB), refusing to align "
                                     "the output to it",
                                     i, sh[i].addralign));

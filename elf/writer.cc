@@ -75,7 +75,7 @@ class Planner {
 
  private:
   Error err(const Section* s, std::string msg) const {
-    uint64_t off = s && s->in_index ? o_.input().header().shoff + uint64_t{s->in_index} * f_.shdr_size() : kNoOffset;
+    uint64_t off = s && s->in_index ? o_.input().shdr_offset(s->in_index) : kNoOffset;
     return make_error(o_.input().path(), off, std::move(msg));
   }
   void order_sections();
@@ -105,10 +105,7 @@ class Planner {
   uint64_t fixed_end_ = 0, shoff_ = 0;
 };
 
-bool regenerated(const Object& o, const Section& s) {
-  return &s == o.symtab || (o.symtab && &s == o.symtab->link) || &s == o.shstrtab ||
-         s.hdr.type == SHT_SYMTAB_SHNDX || o.is_attached_reloc(s);
-}
+bool regenerated(const Object& o, const Section& s) { return o.kind(s).regenerated; }
 
 void Planner::order_sections() {
   for (auto& s : o_.sections)
@@ -257,7 +254,8 @@ Status Planner::encode_relocs(OutSection& os) {
     os.in_off = static_cast<int64_t>(s.hdr.offset);  // symbol indices unchanged: bytes are valid as they are
     return ok_status();
   }
-  const size_t es = f_.rel_size(s.hdr.type == SHT_RELA);
+  const RelocCodec codec = o_.input().reloc_codec(s.hdr.type == SHT_RELA);
+  const size_t es = codec.entry_size();
   if (s.hdr.entsize != es || s.data.size() % es != 0)
     return err(&s, fmt::format("relocation section {} has entry size {} and size {:#x} (expected entries of {})",
                                s.name, s.hdr.entsize, s.data.size(), es));
@@ -265,9 +263,8 @@ Status Planner::encode_relocs(OutSection& os) {
   auto& buf = buffer();
   buf.assign(s.data.begin(), s.data.end());
   for (size_t off = 0; off < buf.size(); off += es) {
-    uint8_t* info = buf.data() + off + (f_.is64() ? 8 : 4);
-    uint64_t v = f_.is64() ? load<uint64_t>(info, f_.endian) : load<uint32_t>(info, f_.endian);
-    uint32_t sym = static_cast<uint32_t>(f_.is64() ? v >> 32 : v >> 8);
+    uint8_t* entry = buf.data() + off;
+    uint32_t sym = codec.symbol(entry);
     if (sym == 0) continue;
     if (sym > nsyms)
       return make_error(o_.input().path(), s.contents_changed ? kNoOffset : s.hdr.offset + off,
@@ -276,11 +273,8 @@ Status Planner::encode_relocs(OutSection& os) {
     if (out == 0)
       return err(&s, fmt::format("relocation {} in {} refers to symbol '{}', which is removed", off / es, s.name,
                                  o_.symbols[sym - 1].name));
-    // ELF32: out <= sym < 2^24, so the renumbered index always fits the 24-bit field.
-    if (f_.is64())
-      store<uint64_t>(info, f_.endian, (uint64_t{out} << 32) | (v & 0xffffffffu));
-    else
-      store<uint32_t>(info, f_.endian, static_cast<uint32_t>((out << 8) | (v & 0xff)));
+    // out <= sym <= codec.max_symbol(): the renumbered index always fits the field.
+    codec.set_symbol(entry, out);
   }
   os.bytes = buf;
   os.hdr.size = buf.size();
@@ -320,12 +314,18 @@ Status Planner::encode_group(OutSection& os) {
 
 Status Planner::resolve_links(OutSection& os) {
   Section& s = *os.src;
-  if (o_.is_attached_reloc(s)) return encode_relocs(os);
-  if (s.hdr.type == SHT_GROUP) return encode_group(os);
-  if (s.link && s.hdr.type >= 0x60000000 && regenerated(o_, *s.link)) {
-    // binutils cannot follow an OS-specific section's link to a table it rebuilds and writes 0. That
-    // is also the safe answer: such sections (e.g. .llvm_addrsig) hold symbol indices that the
-    // rebuilt .symtab no longer matches, and a zero link makes linkers ignore them.
+  const SectionKind kind = o_.kind(s);
+  if (kind.opaque_symbol_indices && !syms_identity_)
+    return err(&s, fmt::format("section {} (type {:#x}) may hold symbol indices elfhash cannot renumber, and this "
+                               "edit renumbers the symbols; remove the section (-R {}) or keep every symbol",
+                               s.name, s.hdr.type, s.name));
+  if (kind.symbol_indices && !kind.section_indices) return encode_relocs(os);
+  if (kind.section_indices) return encode_group(os);
+  if (s.link && s.hdr.type >= SHT_LOOS && regenerated(o_, *s.link) && !o_.target().keeps_special_links) {
+    // binutils cannot follow an OS-specific section's link to a table it rebuilds and writes 0 (every
+    // backend but ARM's, TargetRules::keeps_special_links). That is also the safe answer: such
+    // sections (e.g. .llvm_addrsig) hold symbol indices that the rebuilt .symtab no longer matches,
+    // and a zero link makes linkers ignore them.
     os.hdr.link = 0;
   } else if (s.link) {
     EH_ASSIGN(os.hdr.link, out_index_of(s.link, &s));

@@ -11,7 +11,7 @@ Result<ModuleHashesSection> find_module_hashes(const elf::ElfFile& elf) {
   std::optional<uint32_t> found;
   for (uint32_t i = 1; i < elf.sections().size(); ++i) {
     if (elf.section_name(i) != kModuleHashesSection) continue;
-    uint64_t hdr = elf.header().shoff + uint64_t{i} * elf.header().shentsize;
+    uint64_t hdr = elf.shdr_offset(i);
     if (found)
       return make_error(elf.path(), hdr,
                         fmt::format("second {} section (index {}; first is {})", kModuleHashesSection, i, *found));
@@ -21,7 +21,7 @@ Result<ModuleHashesSection> find_module_hashes(const elf::ElfFile& elf) {
     return make_error(elf.path(), kNoOffset,
                       fmt::format("no {} section (kernel built without CONFIG_MODULE_HASHES?)", kModuleHashesSection));
   const elf::SectionHeader& sh = elf.sections()[*found];
-  uint64_t hdr = elf.header().shoff + uint64_t{*found} * elf.header().shentsize;
+  uint64_t hdr = elf.shdr_offset(*found);
   if (sh.type == elf::SHT_NOBITS)
     return make_error(elf.path(), hdr, fmt::format("{} is SHT_NOBITS: it has no bytes in the file to patch",
                                                    kModuleHashesSection));

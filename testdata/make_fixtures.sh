@@ -28,9 +28,10 @@ sections="-ffunction-sections -fdata-sections"
 $CXX --target=x86_64-linux-gnu $common $sections -fno-exceptions -fno-rtti -fno-threadsafe-statics \
   -nostdinc++ module.cc -o x86_64-module.o
 
-# 2. Cross-target objects: ELF32 LE (REL on i386, ARM), ELF64 BE, ELF32 BE.
+# 2. Cross-target objects: ELF32 LE (REL on i386, ARM), ELF64 BE, ELF32 BE, the MIPS64 r_info layout
+#    (mips64el: r_sym then four type bytes, not one little-endian word) and AArch64 mapping symbols.
 for t in i386-linux-gnu armv7a-linux-gnueabihf powerpc64-linux-gnu s390x-linux-gnu mips-linux-gnu \
-         powerpc-linux-gnu; do
+         powerpc-linux-gnu mips64el-linux-gnuabi64 aarch64-linux-gnu; do
   $CC --target=$t $common $sections cross.c -o "cross-${t%%-*}.o"
 done
 
@@ -50,6 +51,6 @@ $LD -static -nostdlib --emit-relocs --build-id=none -T vmlinux.lds -o vmlinux.un
 
 cd - >/dev/null
 for f in x86_64-module.o cross-i386.o cross-armv7a.o cross-powerpc64.o cross-s390x.o cross-mips.o \
-         cross-powerpc.o many-sections.o x86_64-start.o vmlinux.unstripped; do
+         cross-powerpc.o cross-mips64el.o cross-aarch64.o many-sections.o x86_64-start.o vmlinux.unstripped; do
   cp "$tmp/$f" "$out/$f"
 done

@@ -7,7 +7,7 @@ set -euo pipefail
 PKGS=(
   bazel-bootstrap bazel-platforms bazel-skylib bazel-rules-java
   g++ libssl-dev libfmt-dev libgtest-dev libgmock-dev liblief-dev
-  binutils llvm elfutils clang-14 libclang-rt-14-dev
+  binutils binutils-multiarch llvm elfutils clang-14 libclang-rt-14-dev   # multiarch: GNU reference for every target
   liblzma-dev libzstd-dev zlib1g-dev libbz2-dev liblzo2-dev liblz4-dev
   qemu-system-x86 busybox-static kmod cpio xz-utils zstd bzip2 lzop lz4
   openssl hyperfine time python3 bc strace util-linux   # strace, setpriv: tools/tests/faults_test.sh

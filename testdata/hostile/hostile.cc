@@ -56,21 +56,15 @@ class Mutant {
   // Sets the symbol index of relocation `i` of section `rel`, keeping its type.
   void rel_sym(uint32_t rel, uint32_t i, uint32_t sym) {
     bool rela = elf_.sections()[rel].type == elf::SHT_RELA;
-    uint64_t at = elf_.sections()[rel].offset + i * elf_.rel_size(rela);
-    if (elf_.is64()) {
-      uint64_t info = elf::load<uint64_t>(&bytes_[at + 8], elf_.endian());
-      elf::store<uint64_t>(&bytes_[at + 8], elf_.endian(), (uint64_t{sym} << 32) | (info & 0xffffffff));
-    } else {
-      uint32_t info = elf::load<uint32_t>(&bytes_[at + 4], elf_.endian());
-      elf::store<uint32_t>(&bytes_[at + 4], elf_.endian(), (sym << 8) | (info & 0xff));
-    }
+    const elf::RelocCodec codec = elf_.reloc_codec(rela);
+    codec.set_symbol(&bytes_[elf_.sections()[rel].offset + i * codec.entry_size()], sym);
   }
   void phdr(uint32_t i, const Field& f, uint64_t v) { put(elf_.header().phoff + i * elf_.phdr_size(), f, v); }
   void truncate(uint64_t n) { bytes_.resize(n); }
   void append(std::string_view s) { bytes_.insert(bytes_.end(), s.begin(), s.end()); }
   void append(const std::vector<uint8_t>& v) { bytes_.insert(bytes_.end(), v.begin(), v.end()); }
 
-  uint64_t shdr_at(uint32_t i) const { return elf_.header().shoff + uint64_t{i} * elf_.shdr_size(); }
+  uint64_t shdr_at(uint32_t i) const { return elf_.shdr_offset(i); }
   uint32_t section(std::string_view name) const { return elf_.find_section(name).value_or(0); }
   uint32_t first_of_type(uint32_t type) const {
     for (uint32_t i = 1; i < elf_.sections().size(); ++i)

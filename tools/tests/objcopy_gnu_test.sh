@@ -13,11 +13,17 @@ same_as_gnu() {  # same_as_gnu FIXTURE OPTIONS...
   local f=$FX/$1; shift
   objcopy "$@" "$f" gnu.out && "$E" objcopy "$@" "$f" eh.out && cmp gnu.out eh.out
 }
-for fx in x86_64-module.o x86_64-start.o cross-i386.o many-sections.o vmlinux.unstripped; do
+same_or_both_refuse() {  # GNU refuses -N of a symbol a relocation names (mips64el: cross_entry)
+  local f=$FX/$1; shift
+  if objcopy "$@" "$f" gnu.out 2>/dev/null; then "$E" objcopy "$@" "$f" eh.out && cmp gnu.out eh.out
+  else rm -f eh.out; ! "$E" objcopy "$@" "$f" eh.out 2>/dev/null && [ ! -e eh.out ]; fi
+}
+for fx in x86_64-module.o x86_64-start.o cross-i386.o cross-mips64el.o cross-aarch64.o cross-armv7a.o many-sections.o \
+          vmlinux.unstripped; do
   check "$fx plain copy = GNU" same_as_gnu $fx
   check "$fx --strip-debug = GNU" same_as_gnu $fx --strip-debug
   check "$fx --strip-unneeded = GNU" same_as_gnu $fx --strip-unneeded
-  check "$fx -N/strip-symbol = GNU" same_as_gnu $fx -N main -N _start -N cross_entry
+  check "$fx -N/strip-symbol = GNU" same_or_both_refuse $fx -N main -N _start -N cross_entry
   check "$fx -R .comment -R .note* = GNU" same_as_gnu $fx -R .comment -R '.note*'
 done
 kbuild=(--set-section-flags .modinfo=noload --set-section-flags '.rel*'=noload --set-section-flags '!.rel*.dyn'=noload
@@ -77,11 +83,55 @@ add_section() {
     "$E" objcopy --add-section .note.test=note.bin --add-section .extra=note.bin "$FX/x86_64-module.o" eh.out && cmp gnu.out eh.out
 }
 check "--add-section = GNU" add_section
+dynstr_first() {  # BFD creates .dynamic and .dynsym before a .dynstr that precedes them (s390x vmlinux)
+  printf '.text\n.globl f\nf: ret\n' > d.s && as --64 d.s -o d.o &&
+    printf 'SECTIONS {\n .dynstr : { *(.dynstr) }\n .text : { *(.text) }\n .dynamic : { *(.dynamic) }\n .dynsym : { *(.dynsym) }\n}\n' > d.lds &&
+    ld -shared -T d.lds d.o -o d.so 2>/dev/null || return 1
+  [ "$(readelf -SW d.so | sed -n 's/^ *\[ *1\] //p' | awk '{print $1}')" = .dynstr ] || { echo "fixture: .dynstr not first"; return 1; }
+  objcopy d.so gnu.out && "$E" objcopy d.so eh.out && cmp gnu.out eh.out
+}
+check "section header order of a .dynstr ahead of .dynamic/.dynsym = GNU (BFD creation order)" dynstr_first
+retype() {  # retype IN OUT SECTION TYPE: sets SECTION's sh_type to TYPE and its sh_link to .symtab (ELF64 LE)
+  python3 - "$@" <<'PY'
+import struct, sys
+src, dst, name, typ = sys.argv[1], sys.argv[2], sys.argv[3].encode(), int(sys.argv[4], 0)
+b = bytearray(open(src, "rb").read())
+shoff, = struct.unpack_from("<Q", b, 0x28); shnum, shstrndx = struct.unpack_from("<HH", b, 0x3c)
+hdr = lambda i: shoff + 64 * i
+stroff, = struct.unpack_from("<Q", b, hdr(shstrndx) + 24)
+names = {bytes(b[stroff + struct.unpack_from("<I", b, hdr(i))[0]:].split(b"\0")[0]): i for i in range(shnum)}
+symtab = [i for i in range(shnum) if struct.unpack_from("<I", b, hdr(i) + 4)[0] == 2][0]
+struct.pack_into("<I", b, hdr(names[name]) + 4, typ); struct.pack_into("<I", b, hdr(names[name]) + 40, symtab)
+open(dst, "wb").write(b)
+PY
+}
+opaque_symbol_indices_refused() {  # SHT_CREL / unknown SHT_LOPROC+ linked to .symtab: never written stale
+  for typ in 0x40000014 0x7fff0001; do
+    retype "$FX/x86_64-module.o" op.o .note.GNU-stack $typ || return 1
+    cp op.o op.orig
+    "$E" strip --strip-unneeded op.o 2>err.txt; local rc=$?
+    [ $rc = 2 ] && cmp -s op.o op.orig && grep -q "symbol indices elfhash cannot renumber" err.txt ||
+      { echo "type $typ: rc=$rc $(cat err.txt)"; return 1; }
+    "$E" objcopy --strip-unneeded -R .note.GNU-stack op.o ok.o || { echo "type $typ: -R refused"; return 1; }
+  done
+}
+check "SHT_CREL and unknown processor types linked to .symtab: refused when symbols are renumbered" opaque_symbol_indices_refused
 set_flags() {
   objcopy --set-section-flags .modinfo=alloc,readonly,noload "$FX/x86_64-module.o" gnu.out &&
     "$E" objcopy --set-section-flags .modinfo=alloc,readonly,noload "$FX/x86_64-module.o" eh.out && cmp gnu.out eh.out
 }
 check "--set-section-flags noload = GNU" set_flags
+set_flags_order() {  # the last matching pattern wins; a matching '!' pattern anywhere means no change
+  local -; set -f  # the patterns are words, not globs of this directory
+  for opts in ".modinfo=noload !.modinfo=alloc" ".mod*=alloc .modinfo=alloc,readonly,noload" \
+              ".modinfo=alloc,readonly,noload .mod*=alloc"; do
+    local args=()
+    for o in $opts; do args+=(--set-section-flags "$o"); done
+    objcopy "${args[@]}" "$FX/x86_64-module.o" gnu.out && "$E" objcopy "${args[@]}" "$FX/x86_64-module.o" eh.out &&
+      cmp gnu.out eh.out || { echo "differs: $opts"; return 1; }
+  done
+}
+check "--set-section-flags: last match wins, '!' anywhere excludes (= GNU)" set_flags_order
 only_section() {
   objcopy -j .modinfo -j '.rodata*' "$FX/x86_64-module.o" gnu.out &&
     "$E" objcopy -j .modinfo -j '.rodata*' "$FX/x86_64-module.o" eh.out && cmp gnu.out eh.out
