@@ -28,5 +28,6 @@ void encode_shdr(const SectionHeader& s, Format f, uint8_t* out);
 void encode_sym(uint32_t name, uint8_t info, uint8_t other, uint16_t shndx, uint64_t value, uint64_t size,
                 Format f, uint8_t* out);
 void encode_rel(const Relocation& r, bool rela, Format f, uint8_t* out);
+void encode_phdr(const ProgramHeader& p, Format f, uint8_t* out);
 
 }  // namespace elfhash::elf

@@ -8,7 +8,8 @@ PKGS=(
   bazel-bootstrap bazel-platforms bazel-skylib bazel-rules-java
   g++ libssl-dev libfmt-dev libgtest-dev libgmock-dev liblief-dev
   binutils llvm elfutils clang-14 libclang-rt-14-dev
-  liblzma-dev libzstd-dev
+  liblzma-dev libzstd-dev zlib1g-dev
+  binutils-source dejagnu texinfo   # GNU's objcopy.exp as a judge (tools/tests/gnu_objcopy_exp_test.sh)
   qemu-system-x86 busybox-static kmod cpio xz-utils zstd
   openssl hyperfine time python3 bc
   linux-kbuild-6.1
