@@ -4,6 +4,7 @@
 # whole Bazel suite again under ASan+UBSan, and prints "N passed, N failed".
 #   ELFHASH_SKIP_KERNEL=1   skip the qemu/real-kernel tests (they download Debian's kernel packages)
 #   ELFHASH_SKIP_HARDENING=1  skip the fuzz smoke run and the ASan+UBSan pass (docs/threat-model.md)
+#   ELFHASH_SKIP_GNU_SUITE=1  skip binutils 2.40's objcopy.exp run against elfhash
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh || exit 1
@@ -23,6 +24,23 @@ if [ "${ELFHASH_SKIP_KERNEL:-0}" != 1 ]; then
     kernel_logs+=("$log")
   done
 fi
+# GNU's own objcopy.exp against elfhash's links, as a ratchet (tools/tests/gnu_objcopy_exp.expected).
+# Fresh: ~10 min to build binutils 2.40 once into ~/.cache/elfhash; cached: ~3 min.
+if [ "${ELFHASH_SKIP_GNU_SUITE:-0}" != 1 ]; then
+  bazel build -c opt //tools:elfhash || rc=1
+  log="$logdir/gnu_objcopy_exp_test.log"
+  echo "== tools/tests/gnu_objcopy_exp_test.sh"
+  ELFHASH="$PWD/bazel-bin/tools/elfhash" bash tools/tests/gnu_objcopy_exp_test.sh 2>&1 | tee "$log"
+  [ "${PIPESTATUS[0]}" = 0 ] || rc=1
+  kernel_logs+=("$log")
+fi
+# Distro packaging recipes (dh_strip, find-debuginfo, makepkg) on a sample of the machine's ELF files.
+log="$logdir/distro_strip_parity.log"
+echo "== tools/tests/distro_strip_parity.sh --sample 40"
+bazel build -c opt //tools:elfhash || rc=1
+ELFHASH="$PWD/bazel-bin/tools/elfhash" bash tools/tests/distro_strip_parity.sh --sample 40 /usr/bin /usr/lib/x86_64-linux-gnu 2>&1 | tee "$log"
+[ "${PIPESTATUS[0]}" = 0 ] || rc=1
+kernel_logs+=("$log")
 if [ "${ELFHASH_SKIP_HARDENING:-0}" != 1 ]; then
   log="$logdir/fuzz_smoke_test.log"
   echo "== tools/tests/fuzz_smoke_test.sh"
