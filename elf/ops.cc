@@ -86,6 +86,7 @@ class SectionValues {
 bool stripped_as_debug(const Section& s, const CopyOptions& opt) {
   if (!is_debug_section(s)) return false;
   if (opt.strip == StripMode::kDwo) return std::string_view(s.name).ends_with(".dwo");
+  if (opt.strip == StripMode::kNonDebug) return false;
   if (opt.strip == StripMode::kNone && opt.discard != DiscardLocals::kAll) return false;
   return s.name != ".gnu_debuglink" && s.name != ".gnu_debugaltlink";
 }
@@ -554,6 +555,30 @@ Status dump_sections(const Object& o, const CopyOptions& opt) {
   return ok_status();
 }
 
+namespace {
+
+// --only-keep-debug (binutils STRIP_NONDEBUG, setup_section): allocated sections other than notes
+// lose their contents and become NOBITS of the same size; groups, notes, debugging and other
+// non-allocated sections stay as they are. In a file with program headers GNU also rewrites the
+// layout and the segments, which elfhash does not: refused there.
+Status apply_only_keep_debug(Object& o, const CopyOptions& opt) {
+  if (opt.strip != StripMode::kNonDebug) return ok_status();
+  if (!o.segments.empty())
+    return make_error(o.input().path(), kNoOffset,
+                      "--only-keep-debug on a file with program headers: GNU rewrites its layout and segments, "
+                      "elfhash supports relocatable files only");
+  for (auto& s : o.sections) {
+    if (s->removed || !s->is_alloc() || s->is_nobits() || s->hdr.type == SHT_NOTE || s->hdr.type == SHT_GROUP) continue;
+    s->hdr.size = s->data.size();
+    s->data = {};
+    s->owned.reset();
+    s->hdr.type = SHT_NOBITS;
+  }
+  return ok_status();
+}
+
+}  // namespace
+
 Status apply(Object& o, const CopyOptions& opt) {
   mark_removed_sections(o, opt);
   EH_TRY(apply_update_sections(o, opt));
@@ -566,6 +591,7 @@ Status apply(Object& o, const CopyOptions& opt) {
   EH_TRY(apply_add_sections(o, opt));
   EH_TRY(apply_set_flags(o, opt, input_names));
   apply_alignment(o, opt);
+  EH_TRY(apply_only_keep_debug(o, opt));
   EH_TRY(apply_gnu_debuglink(o, opt));
   if (symbol_filtering_requested(opt)) EH_TRY(filter_symbols(o, opt));
   return ok_status();

@@ -14,8 +14,9 @@
 namespace elfhash::elf {
 
 // binutils strip_symbols: -g/--strip-debug, --strip-unneeded, -S (objcopy) / -s (strip) --strip-all.
-// --strip-dwo (kDwo) removes only the *.dwo debugging sections. The last of these options wins.
-enum class StripMode { kNone, kDebug, kUnneeded, kAll, kDwo };
+// --strip-dwo (kDwo) removes only the *.dwo debugging sections; --only-keep-debug (kNonDebug) keeps
+// every section but empties the allocated ones (relocatable files only). The last option wins.
+enum class StripMode { kNone, kDebug, kUnneeded, kAll, kDwo, kNonDebug };
 // binutils discard_locals: -X/--discard-locals (compiler-generated .L* labels), -x/--discard-all.
 enum class DiscardLocals { kUndef, kCompilerLabels, kAll };
 

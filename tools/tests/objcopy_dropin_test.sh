@@ -77,7 +77,19 @@ verbose() { "$E" objcopy -v -g "$FX/x86_64-module.o" v.o >out.txt && grep -q "^c
 check "-v prints GNU's 'copy from' line" verbose
 check "-O elf32-x86-64 (format conversion) refused, exit 2" refused objcopy elf32-x86-64 -O elf32-x86-64 -- x86_64-module.o
 check "--compress-debug-sections refused, exit 2" refused objcopy --compress-debug-sections --compress-debug-sections=zlib -- x86_64-module.o
-check "--only-keep-debug refused, exit 2" refused objcopy --only-keep-debug --only-keep-debug -- x86_64-module.o
+for fx in x86_64-module.o x86_64-start.o cross-i386.o; do
+  check "$fx --only-keep-debug = GNU" same objcopy $fx --only-keep-debug
+  check "$fx strip --only-keep-debug = GNU" same strip $fx --only-keep-debug
+done
+check "--only-keep-debug on a file with segments (GNU rewrites the layout) refused, exit 2" \
+  refused objcopy --only-keep-debug --only-keep-debug -- vmlinux.unstripped
+debuglink_pair() {  # Debian's -dbgsym recipe: --only-keep-debug, then --add-gnu-debuglink on the stripped file
+  mkdir -p g e && objcopy --only-keep-debug "$FX/x86_64-module.o" g/m.debug &&
+    "$E" objcopy --only-keep-debug "$FX/x86_64-module.o" e/m.debug && cmp g/m.debug e/m.debug &&
+    (cd g && objcopy --strip-debug --add-gnu-debuglink=m.debug "$FX/x86_64-module.o" m.ko) &&
+    (cd e && "$E" objcopy --strip-debug --add-gnu-debuglink=m.debug "$FX/x86_64-module.o" m.ko) && cmp g/m.ko e/m.ko
+}
+check "--only-keep-debug + --add-gnu-debuglink (dh_strip's dbgsym pair) = GNU" debuglink_pair
 check "--pad-to without -O binary refused, exit 2" refused objcopy --pad-to --pad-to=0x500000 -- vmlinux.unstripped
 pad_to() {
   objcopy -O binary --pad-to 0x403000 "$FX/vmlinux.unstripped" g.bin &&
