@@ -2,8 +2,10 @@
 
 #include <fmt/core.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include <algorithm>
+#include <bit>
 #include <set>
 #include <sstream>
 #include <unordered_set>
@@ -579,6 +581,102 @@ Status apply_only_keep_debug(Object& o, const CopyOptions& opt) {
 
 }  // namespace
 
+namespace {
+
+// --compress-debug-sections[=zlib|zstd] (bfd/compress.c bfd_compress_section_contents, applied by
+// _bfd_elf_make_section_from_shdr to the non-allocated sections BFD marks SEC_ELF_OCTETS by name):
+// an ELF Chdr (type, 0, uncompressed size, the section's alignment) then zlib's compress() or
+// ZSTD_compress at ZSTD_CLEVEL_DEFAULT; SHF_COMPRESSED and sh_addralign 8 (ELF32: 4). A section the
+// stream would not make smaller stays as it is. The same Debian libz/libzstd give GNU's bytes.
+bool compressible(const Section& s) {
+  std::string_view n = s.name;
+  return !s.is_alloc() && !s.is_nobits() && !s.data.empty() &&
+         (n.starts_with(".debug") || n.starts_with(".gnu.debuglto_.debug_") || n.starts_with(".gnu.linkonce.wi.") ||
+          n.starts_with(".zdebug"));
+}
+
+Status compress_debug_sections(Object& o, const CopyOptions& opt) {
+  if (opt.compress == CopyOptions::Compress::kNone) return ok_status();
+  const bool is64 = o.input().is64();
+  const size_t chdr = is64 ? 24 : 12;
+  for (auto& s : o.sections) {
+    if (s->removed || !compressible(*s)) continue;
+    if (s->hdr.flags & SHF_COMPRESSED)
+      return obj_error(o, s.get(), fmt::format("--compress-debug-sections: {} is already compressed; elfhash does not "
+                                               "recompress sections", s->name));
+    const size_t n = s->data.size();
+    size_t cap = opt.compress == CopyOptions::Compress::kZstd ? ZSTD_compressBound(n) : compressBound(n);
+    std::vector<uint8_t> out(chdr + cap);
+    size_t got = cap;
+    if (opt.compress == CopyOptions::Compress::kZstd) {
+      got = ZSTD_compress(out.data() + chdr, cap, s->data.data(), n, ZSTD_CLEVEL_DEFAULT);
+      if (ZSTD_isError(got)) return obj_error(o, s.get(), fmt::format("zstd: {}", ZSTD_getErrorName(got)));
+    } else {
+      uLongf len = cap;
+      if (compress(out.data() + chdr, &len, s->data.data(), n) != Z_OK)
+        return obj_error(o, s.get(), fmt::format("zlib failed to compress {}", s->name));
+      got = len;
+    }
+    if (chdr + got >= n) continue;  // not smaller: binutils keeps the section uncompressed
+    out.resize(chdr + got);
+    const Endian e = o.input().endian();
+    const uint32_t type = opt.compress == CopyOptions::Compress::kZstd ? 2 : 1;  // ELFCOMPRESS_ZSTD / _ZLIB
+    uint64_t align = s->hdr.addralign <= 1 ? 1 : std::bit_ceil(s->hdr.addralign);
+    if (is64) {
+      store<uint32_t>(out.data(), e, type);
+      store<uint32_t>(out.data() + 4, e, 0);
+      store<uint64_t>(out.data() + 8, e, n);
+      store<uint64_t>(out.data() + 16, e, align);
+    } else {
+      store<uint32_t>(out.data(), e, type);
+      store<uint32_t>(out.data() + 4, e, static_cast<uint32_t>(n));
+      store<uint32_t>(out.data() + 8, e, static_cast<uint32_t>(align));
+    }
+    s->set_contents(std::move(out));
+    s->hdr.flags |= SHF_COMPRESSED;
+    s->hdr.addralign = is64 ? 8 : 4;
+  }
+  return ok_status();
+}
+
+// --decompress-debug-sections (bfd/compress.c decompress_contents): an SHF_COMPRESSED section with
+// an ELFCOMPRESS_ZLIB or _ZSTD Chdr gets its uncompressed bytes back, the Chdr's alignment, and loses
+// the flag.
+Status decompress_debug_sections(Object& o, const CopyOptions& opt) {
+  if (!opt.decompress) return ok_status();
+  const bool is64 = o.input().is64();
+  const Endian e = o.input().endian();
+  const size_t chdr = is64 ? 24 : 12;
+  for (auto& s : o.sections) {
+    if (s->removed || !(s->hdr.flags & SHF_COMPRESSED) || s->is_nobits() || !compressible(*s)) continue;
+    auto bad = [&](std::string why) { return obj_error(o, s.get(), fmt::format("cannot decompress {}: {}", s->name, why)); };
+    if (s->data.size() < chdr) return bad("shorter than its compression header");
+    const uint32_t type = load<uint32_t>(s->data.data(), e);
+    const uint64_t size = is64 ? load<uint64_t>(s->data.data() + 8, e) : load<uint32_t>(s->data.data() + 4, e);
+    const uint64_t align = is64 ? load<uint64_t>(s->data.data() + 16, e) : load<uint32_t>(s->data.data() + 8, e);
+    // Bound the allocation by the input: neither codec expands more than ~1032x (deflate's limit).
+    if (size > (uint64_t{s->data.size()} << 11) || size > (uint64_t{1} << 34)) return bad(fmt::format("claimed size {:#x}", size));
+    std::vector<uint8_t> out(size);
+    const uint8_t* in = s->data.data() + chdr;
+    const size_t in_n = s->data.size() - chdr;
+    if (type == 1) {
+      uLongf len = size;
+      if (uncompress(out.data(), &len, in, in_n) != Z_OK || len != size) return bad("corrupt zlib stream");
+    } else if (type == 2) {
+      size_t got = ZSTD_decompress(out.data(), size, in, in_n);
+      if (ZSTD_isError(got) || got != size) return bad("corrupt zstd stream");
+    } else {
+      return bad(fmt::format("unknown compression type {}", type));
+    }
+    s->set_contents(std::move(out));
+    s->hdr.flags &= ~uint64_t{SHF_COMPRESSED};
+    s->hdr.addralign = align;
+  }
+  return ok_status();
+}
+
+}  // namespace
+
 Status apply(Object& o, const CopyOptions& opt) {
   mark_removed_sections(o, opt);
   EH_TRY(apply_update_sections(o, opt));
@@ -592,6 +690,8 @@ Status apply(Object& o, const CopyOptions& opt) {
   EH_TRY(apply_set_flags(o, opt, input_names));
   apply_alignment(o, opt);
   EH_TRY(apply_only_keep_debug(o, opt));
+  EH_TRY(decompress_debug_sections(o, opt));
+  EH_TRY(compress_debug_sections(o, opt));
   EH_TRY(apply_gnu_debuglink(o, opt));
   if (symbol_filtering_requested(opt)) EH_TRY(filter_symbols(o, opt));
   return ok_status();

@@ -151,6 +151,11 @@ bool flag_option(CopyTool tool, std::string_view arg, ParsedCopyArgs& a) {
     a.copy.strip = elf::StripMode::kUnneeded;
   } else if (arg == "--strip-all" || arg == (strip ? "-s" : "-S")) {
     a.copy.strip = elf::StripMode::kAll;
+  } else if (tool == CopyTool::kObjcopy && (arg == "--compress-debug-sections" || arg == "--compress-debug-sections=zlib" ||
+             arg == "--compress-debug-sections=zlib-gabi")) {
+    a.copy.compress = elf::CopyOptions::Compress::kZlib;
+  } else if (tool == CopyTool::kObjcopy && arg == "--compress-debug-sections=zstd") {
+    a.copy.compress = elf::CopyOptions::Compress::kZstd;
   } else if (arg == "--only-keep-debug") {
     a.copy.strip = elf::StripMode::kNonDebug;
   } else if (arg == "--strip-dwo") {
@@ -172,7 +177,7 @@ bool flag_option(CopyTool tool, std::string_view arg, ParsedCopyArgs& a) {
   } else if (arg == "-V" || arg == "--version") {
     a.version = true;
   } else if (tool == CopyTool::kObjcopy && arg == "--decompress-debug-sections") {
-    a.decompress = true;  // a no-op unless a section is compressed, which check_input refuses
+    a.copy.decompress = true;
   } else if (arg == "--drop-trailer") {
     a.drop_trailer = true;
   } else {
@@ -250,10 +255,6 @@ Result<size_t> check_input(const MappedFile& in, const std::string& path, const 
     if (t != *target)
       return make_error(path, 0, fmt::format("target '{}' is not the input's format '{}': elfhash does not convert "
                                              "between ELF formats", t, *target));
-  if (a.decompress)
-    for (const auto& s : elf.sections())
-      if (s.flags & elf::SHF_COMPRESSED)
-        return make_error(path, kNoOffset, "--decompress-debug-sections: decompressing sections is not supported");
   return image;
 }
 

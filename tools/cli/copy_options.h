@@ -25,7 +25,6 @@ struct ParsedCopyArgs {
   bool version = false;         // -V/--version
   bool verbose = false;         // -v/--verbose
   bool preserve_dates = false;  // -p/--preserve-dates
-  bool decompress = false;      // --decompress-debug-sections
   std::vector<std::string> targets;  // -I/-O/-F ELF target names: must be the input's own
   uint64_t pad_to = 0;          // --pad-to ADDRESS (-O binary only)
   bool has_pad_to = false;

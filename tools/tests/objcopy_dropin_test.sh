@@ -76,7 +76,20 @@ check "-p/--preserve-dates copies the input's mtime, same bytes" preserve_dates
 verbose() { "$E" objcopy -v -g "$FX/x86_64-module.o" v.o >out.txt && grep -q "^copy from \`.*x86_64-module.o' \[elf64-x86-64\] to \`v.o' \[elf64-x86-64\]$" out.txt; }
 check "-v prints GNU's 'copy from' line" verbose
 check "-O elf32-x86-64 (format conversion) refused, exit 2" refused objcopy elf32-x86-64 -O elf32-x86-64 -- x86_64-module.o
-check "--compress-debug-sections refused, exit 2" refused objcopy --compress-debug-sections --compress-debug-sections=zlib -- x86_64-module.o
+for fx in x86_64-module.o cross-i386.o vmlinux.unstripped; do
+  for c in "" =zlib =zstd; do check "$fx --compress-debug-sections$c = GNU" same objcopy $fx --compress-debug-sections$c; done
+done
+decompress() {  # GNU-compressed input (zlib and zstd) back to plain sections
+  local c
+  for c in zlib zstd; do
+    objcopy --compress-debug-sections=$c "$FX/vmlinux.unstripped" cv.$c && objcopy --decompress-debug-sections cv.$c g.out &&
+      "$E" objcopy --decompress-debug-sections cv.$c e.out && cmp g.out e.out || return 1
+  done
+}
+check "--decompress-debug-sections of GNU's zlib and zstd sections = GNU" decompress
+check "--decompress-debug-sections with nothing compressed = GNU" same objcopy x86_64-module.o --decompress-debug-sections
+check "--compress-debug-sections=zlib-gnu (.zdebug) refused, exit 2" \
+  refused objcopy --compress-debug-sections --compress-debug-sections=zlib-gnu -- x86_64-module.o
 for fx in x86_64-module.o x86_64-start.o cross-i386.o; do
   check "$fx --only-keep-debug = GNU" same objcopy $fx --only-keep-debug
   check "$fx strip --only-keep-debug = GNU" same strip $fx --only-keep-debug
