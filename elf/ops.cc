@@ -248,8 +248,32 @@ Status place_new_contents_in_segment(Object& o, Section& s) {
 // those edits rather than write different headers silently. Sizes are pinned by update_one.
 }  // namespace
 
+// BFD lays out PT_LOAD contents itself even on a plain copy: each segment at the lowest offset past
+// the previous one that is congruent with its address (bfd/elf.c
+// assign_file_positions_for_load_sections). An input whose linker left a whole page or more between
+// segments (Debian's /usr/bin/node) comes out of GNU re-packed; elfhash keeps every allocated byte in
+// place, so it refuses such inputs.
+static Status check_load_packing(const Object& o) {
+  std::vector<const ProgramHeader*> loads;
+  for (const auto& p : o.segments)
+    if (p.type == PT_LOAD && p.filesz > 0) loads.push_back(&p);
+  std::sort(loads.begin(), loads.end(), [](auto* a, auto* b) { return a->offset < b->offset; });
+  uint64_t end = o.header.phoff + uint64_t{o.header.phnum} * o.header.phentsize;
+  for (const ProgramHeader* p : loads) {
+    const uint64_t page = std::max<uint64_t>(p->align, 1);
+    if (p->offset > end && p->offset - end >= page)
+      return make_error(o.input().path(), p->offset,
+                        fmt::format("PT_LOAD at file offset {:#x} leaves {:#x} bytes unused before it: GNU objcopy "
+                                    "moves such segments down, elfhash keeps offsets and does not support this file",
+                                    p->offset, p->offset - end));
+    end = std::max(end, p->offset + p->filesz);
+  }
+  return ok_status();
+}
+
 Status check_segments_kept(const Object& o) {
   if (o.segments.empty()) return ok_status();
+  EH_TRY(check_load_packing(o));
   const auto& in = o.input().sections();
   for (const auto& s : o.sections) {
     if (s->in_index == 0 || s->in_index >= in.size()) continue;

@@ -112,6 +112,33 @@ check "-O binary --pad-to = GNU" pad_to
 segment_edit_refused() { refused objcopy .text -j .module_hashes -- vmlinux.unstripped; }
 check "-j on a file with segments (GNU rewrites the program headers) refused, exit 2" segment_edit_refused
 
+gap_refused() {  # a page of slack before a PT_LOAD: GNU re-packs, elfhash refuses
+  python3 - "$FX/vmlinux.unstripped" gap.in <<'PY' || return 1
+import struct, sys
+b = bytearray(open(sys.argv[1], "rb").read())
+phoff, = struct.unpack_from("<Q", b, 32)
+shoff, = struct.unpack_from("<Q", b, 40)
+# Move the file's contents from offset 0x1000 up by one page: the 2nd and 3rd PT_LOAD and every
+# section header offset past 0x1000 follow, so the file stays valid with a page of slack.
+b[0x1000:0x1000] = bytes(0x1000)
+struct.pack_into("<Q", b, 40, shoff + 0x1000)
+phnum, = struct.unpack_from("<H", b, 56)
+for i in range(phnum):
+    o = phoff + 56 * i
+    off, = struct.unpack_from("<Q", b, o + 8)
+    if off >= 0x1000: struct.pack_into("<Q", b, o + 8, off + 0x1000)
+shnum, = struct.unpack_from("<H", b, 60)
+for i in range(shnum):
+    o = shoff + 0x1000 + 64 * i
+    off, = struct.unpack_from("<Q", b, o + 24)
+    if off >= 0x1000: struct.pack_into("<Q", b, o + 24, off + 0x1000)
+open(sys.argv[2], "wb").write(b)
+PY
+  objcopy gap.in g.out 2>/dev/null && ! cmp -s gap.in g.out && rm -f e.out && "$E" objcopy gap.in e.out 2>err.txt
+  [ $? = 2 ] && [ ! -e e.out ] && grep -q "unused before it" err.txt
+}
+check "an executable GNU would re-pack (slack between segments) is refused, exit 2" gap_refused
+
 # --- the former silent divergences ---
 check "strip -R .comment means --strip-all too (GNU strip's default) = GNU" same strip x86_64-module.o -R .comment
 check "strip -R .comment on an executable = GNU" same strip vmlinux.unstripped -R .comment
