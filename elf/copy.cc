@@ -65,11 +65,13 @@ Result<OutputPlan> binary_plan(const Object& o, uint64_t pad_to) {
   return plan;
 }
 
-Status run_copy(const CopyJob& job, const CopyOptions& opt) {
+namespace {
+
+Status copy_file(const CopyJob& job, const CopyOptions& opt) {
   auto bytes = job.input->bytes().first(job.image_size);
   std::shared_ptr<MappedFile> view = job.image_size == job.input->bytes().size()
                                          ? job.input
-                                         : MappedFile::from_memory(bytes, job.input->path());
+                                         : MappedFile::prefix(job.input, job.image_size);
   EH_ASSIGN(auto elf, ElfFile::parse(view));
   EH_ASSIGN(auto o, load_edited(elf, opt));
   // Like GNU objcopy, executables and shared objects come out executable wherever they are readable,
@@ -79,11 +81,22 @@ Status run_copy(const CopyJob& job, const CopyOptions& opt) {
   if (o.header.type == ET_EXEC || o.header.type == ET_DYN) mode |= (mode & 0444) >> 2;
   if (job.format == OutputFormat::kBinary) {
     EH_ASSIGN(auto plan, binary_plan(o, job.pad_to));
-    return write_plan(plan, *view, job.output, mode);
+    return write_plan(plan, *view, job.output, mode, job.fsync);  // checks the input is unchanged
   }
   EH_TRY(check_segments_kept(o));
   EH_ASSIGN(auto plan, plan_output(o));
-  return write_plan(plan, *view, job.output, mode);
+  return write_plan(plan, *view, job.output, mode, job.fsync);
+}
+
+}  // namespace
+
+Status run_copy(const CopyJob& job, const CopyOptions& opt) {
+  Status st = copy_file(job, opt);
+  // Bytes that changed (or vanished: zero pages, elf/mapped_file.h) while being parsed make any error:
+  // the change is what to report.
+  if (!st.ok())
+    if (Status changed = job.input->check_unchanged(); !changed.ok()) return changed;
+  return st;
 }
 
 Result<std::vector<uint8_t>> copy_to_memory(std::span<const uint8_t> elf_bytes, const std::string& name,

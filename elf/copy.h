@@ -22,6 +22,7 @@ struct CopyJob {
   uint32_t mode = 0644;
   OutputFormat format = OutputFormat::kElf;
   uint64_t pad_to = 0;  // -O binary --pad-to: the image extends (zero-filled) to this load address
+  bool fsync = false;  // --fsync: the output and its directory entry are durable when run_copy returns
 };
 
 Status run_copy(const CopyJob& job, const CopyOptions& opt);

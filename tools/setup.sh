@@ -11,7 +11,7 @@ PKGS=(
   liblzma-dev libzstd-dev zlib1g-dev
   binutils-source dejagnu texinfo   # GNU's objcopy.exp as a judge (tools/tests/gnu_objcopy_exp_test.sh)
   qemu-system-x86 busybox-static kmod cpio xz-utils zstd
-  openssl hyperfine time python3 bc
+  openssl hyperfine time python3 bc strace util-linux   # strace, setpriv: tools/tests/faults_test.sh
   linux-kbuild-6.1
   linux-source-6.12 flex bison libelf-dev make patch   # test kernel (tools/kernel/build-test-kernel.sh)
 )

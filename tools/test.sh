@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command (README): installs what is missing, runs every Bazel test (unit, golden, fixture,
-# determinism, hostile-input), then the real-kernel tests under qemu, a replay of the fuzzing corpus (no mutation) and the
-# whole Bazel suite again under ASan+UBSan, and prints "N passed, N failed".
+# determinism, hostile-input), then the real-kernel tests under qemu, the fault-injection test, a
+# replay of the fuzzing corpus (no mutation) and the whole Bazel suite again under ASan+UBSan, and
+# prints "N passed, N failed".
 #   ELFHASH_SKIP_KERNEL=1   skip the qemu/real-kernel tests (they download Debian's kernel packages)
 #   ELFHASH_SKIP_HARDENING=1  skip the fuzz corpus replay and the ASan+UBSan pass (docs/threat-model.md)
 #   ELFHASH_SKIP_GNU_SUITE=1  skip binutils 2.40's objcopy.exp run against elfhash
@@ -25,7 +26,7 @@ if [ "${ELFHASH_SKIP_KERNEL:-0}" != 1 ]; then
   done
 fi
 # GNU's own objcopy.exp against elfhash's links, as a ratchet (tools/tests/gnu_objcopy_exp.expected).
-# Fresh: ~10 min to build binutils 2.40 once into ~/.cache/elfhash; cached: ~3 min.
+# Fresh: ~10 min to build binutils 2.40 once into ~/.cache/elfhash; cached: ~15 s.
 if [ "${ELFHASH_SKIP_GNU_SUITE:-0}" != 1 ]; then
   bazel build -c opt //tools:elfhash || rc=1
   log="$logdir/gnu_objcopy_exp_test.log"
@@ -39,6 +40,14 @@ log="$logdir/distro_strip_parity.log"
 echo "== tools/tests/distro_strip_parity.sh --sample 40"
 bazel build -c opt //tools:elfhash || rc=1
 ELFHASH="$PWD/bazel-bin/tools/elfhash" bash tools/tests/distro_strip_parity.sh --sample 40 /usr/bin /usr/lib/x86_64-linux-gnu 2>&1 | tee "$log"
+[ "${PIPESTATUS[0]}" = 0 ] || rc=1
+kernel_logs+=("$log")
+# Fault injection (signals, SIGKILL loops, ENOSPC/EROFS/EACCES, changing inputs): outside Bazel's
+# sandbox, as root (it mounts tmpfs and drops to uid 65534); about one minute.
+bazel build -c opt //tools:elfhash //testdata:fixtures || rc=1
+log="$logdir/faults_test.log"
+echo "== tools/tests/faults_test.sh"
+ELFHASH="$PWD/bazel-bin/tools/elfhash" FIXTURES="$PWD/bazel-bin/testdata" bash tools/tests/faults_test.sh 2>&1 | tee "$log"
 [ "${PIPESTATUS[0]}" = 0 ] || rc=1
 kernel_logs+=("$log")
 if [ "${ELFHASH_SKIP_HARDENING:-0}" != 1 ]; then

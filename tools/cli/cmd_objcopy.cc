@@ -30,6 +30,7 @@ Allocated bytes never move; symbol/string tables are rebuilt as GNU binutils bui
   --update-section SEC=FILE        replace a section's contents
   --dump-section SEC=FILE          write a section's contents to FILE
   -O, --output-target binary       write the loadable image instead of ELF
+  --fsync                          make the output and its directory entry durable before exiting
   -S, --strip-all                  remove all symbols and relocations
   -x, --discard-all / -X, --discard-locals   remove local / compiler-generated local symbols
   -K, --keep-symbol NAME           keep symbol NAME whatever the other options say
@@ -81,6 +82,7 @@ int cmd_objcopy(int argc, char** argv) {
   job.output = a.positional.size() == 2 ? a.positional[1] : path;
   job.mode = (*in)->mode();
   job.format = a.format;
+  job.fsync = a.fsync;
   job.pad_to = a.pad_to;
   auto done = elf::run_copy(job, a.copy);
   if (!done) return report(done.error(), kExitError);

@@ -37,6 +37,7 @@ GNU strip for kernel modules. Files are processed in parallel.
   -j, --jobs N                  parallel jobs (default: all cores)
   --drop-trailer                allow stripping a file that ends in a module signature or Merkle
                                 proof; the trailer is removed (it would be invalid afterwards)
+  --fsync                       make each output and its directory entry durable before exiting
 )";
 
 std::optional<Error> strip_one(const std::string& path, const std::string& out, const ParsedCopyArgs& a) {
@@ -52,6 +53,7 @@ std::optional<Error> strip_one(const std::string& path, const std::string& out, 
   job.image_size = *image;
   job.output = out;
   job.mode = (*in)->mode();
+  job.fsync = a.fsync;
   auto done = elf::run_copy(job, a.copy);
   if (!done) return done.error();
   auto fin = finish_output(path, out, target, a, st);

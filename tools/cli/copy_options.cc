@@ -180,6 +180,8 @@ bool flag_option(CopyTool tool, std::string_view arg, ParsedCopyArgs& a) {
     a.copy.decompress = true;
   } else if (arg == "--drop-trailer") {
     a.drop_trailer = true;
+  } else if (arg == "--fsync") {
+    a.fsync = true;
   } else {
     return false;
   }

@@ -21,6 +21,7 @@ struct ParsedCopyArgs {
   std::string output;      // strip -o
   unsigned jobs = 0;       // strip -j (0 = all cores)
   bool drop_trailer = false;  // --drop-trailer: copy a file that ends in a signature/proof without it
+  bool fsync = false;         // --fsync (elf/atomic_file.h)
   bool help = false;
   bool version = false;         // -V/--version
   bool verbose = false;         // -v/--verbose

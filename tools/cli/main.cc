@@ -3,6 +3,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "elf/cleanup.h"
 #include "tools/cli/commands.h"
 
 namespace {
@@ -53,6 +54,8 @@ int usage(FILE* out) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Before any thread: SIGINT/SIGTERM/SIGHUP remove this run's temporaries, then end the process.
+  elfhash::install_signal_cleanup();
   if (argc >= 1 && argv[0]) {
     if (const char* as = multicall_command(argv[0])) {
       for (const auto& c : kCommands)
@@ -63,7 +66,7 @@ int main(int argc, char** argv) {
   std::string_view cmd = argv[1];
   if (cmd == "--help" || cmd == "-h" || cmd == "help") return usage(stdout);
   for (const auto& c : kCommands)
-    if (cmd == c.name) return c.run(argc - 1, argv + 1);
+    if (cmd == c.name) return elfhash::finish_run(c.run(argc - 1, argv + 1));
   std::fprintf(stderr, "elfhash: unknown command '%s'\n", argv[1]);
   return usage(stderr);
 }
