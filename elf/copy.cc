@@ -37,7 +37,7 @@ Result<Object> load_edited(const ElfFile& elf, const CopyOptions& opt) {
 
 }  // namespace
 
-Result<std::vector<uint8_t>> binary_image(const Object& o) {
+Result<OutputPlan> binary_plan(const Object& o, uint64_t pad_to) {
   struct Part {
     uint64_t lma;
     const Section* s;
@@ -45,16 +45,24 @@ Result<std::vector<uint8_t>> binary_image(const Object& o) {
   std::vector<Part> parts;
   for (auto& s : o.sections)
     if (!s->removed && s->is_alloc() && !s->is_nobits() && s->size() > 0) parts.push_back({load_address(o, *s), s.get()});
-  if (parts.empty()) return std::vector<uint8_t>{};
+  OutputPlan plan;
+  if (parts.empty()) return plan;
   uint64_t lo = parts[0].lma, hi = 0;
   for (auto& p : parts) lo = std::min(lo, p.lma);
   for (auto& p : parts) hi = std::max(hi, p.lma + p.s->size());
+  hi = std::max(hi, pad_to);  // binutils --pad-to: the image ends no earlier than that address
   if (hi - lo > (uint64_t{1} << 32))
     return make_error(o.input().path(), kNoOffset,
                       fmt::format("-O binary: sections span {:#x} bytes of address space", hi - lo));
-  std::vector<uint8_t> out(hi - lo, 0);
-  for (auto& p : parts) std::copy(p.s->data.begin(), p.s->data.end(), out.begin() + (p.lma - lo));
-  return out;
+  plan.size = hi - lo;
+  const uint8_t* in = o.input().bytes().data();
+  for (auto& p : parts) {
+    Piece piece{p.lma - lo, p.s->size(), -1, p.s->data};
+    if (!p.s->owned && p.s->data.data() >= in && p.s->data.data() < in + o.input().bytes().size())
+      piece.in_off = p.s->data.data() - in;  // copied from the input file, range by range
+    plan.pieces.push_back(piece);
+  }
+  return plan;
 }
 
 namespace {
@@ -66,15 +74,17 @@ Status copy_file(const CopyJob& job, const CopyOptions& opt) {
                                          : MappedFile::prefix(job.input, job.image_size);
   EH_ASSIGN(auto elf, ElfFile::parse(view));
   EH_ASSIGN(auto o, load_edited(elf, opt));
-  if (job.format == OutputFormat::kBinary) {
-    EH_ASSIGN(auto img, binary_image(o));
-    EH_TRY(job.input->check_unchanged());
-    return write_file_atomic(job.output, img, job.mode, job.fsync);
-  }
-  EH_ASSIGN(auto plan, plan_output(o));
-  // Like GNU objcopy, executables and shared objects come out executable wherever they are readable.
+  // Like GNU objcopy, executables and shared objects come out executable wherever they are readable,
+  // -O binary images included (binutils copies the input's mode and BFD makes EXEC_P/DYNAMIC
+  // outputs executable).
   uint32_t mode = job.mode;
   if (o.header.type == ET_EXEC || o.header.type == ET_DYN) mode |= (mode & 0444) >> 2;
+  if (job.format == OutputFormat::kBinary) {
+    EH_ASSIGN(auto plan, binary_plan(o, job.pad_to));
+    return write_plan(plan, *view, job.output, mode, job.fsync);  // checks the input is unchanged
+  }
+  EH_TRY(check_segments_kept(o));
+  EH_ASSIGN(auto plan, plan_output(o));
   return write_plan(plan, *view, job.output, mode, job.fsync);
 }
 
@@ -93,6 +103,7 @@ Result<std::vector<uint8_t>> copy_to_memory(std::span<const uint8_t> elf_bytes, 
                                             const CopyOptions& opt) {
   EH_ASSIGN(auto elf, ElfFile::parse(MappedFile::from_memory(elf_bytes, name)));
   EH_ASSIGN(auto o, load_edited(elf, opt));
+  EH_TRY(check_segments_kept(o));
   EH_ASSIGN(auto plan, plan_output(o));
   return render(plan, elf_bytes);
 }

@@ -9,6 +9,7 @@
 #include "elf/error.h"
 #include "elf/mapped_file.h"
 #include "elf/ops.h"
+#include "elf/writer.h"
 
 namespace elfhash::elf {
 
@@ -20,6 +21,7 @@ struct CopyJob {
   std::string output;                 // path; may equal the input path (atomic replace)
   uint32_t mode = 0644;
   OutputFormat format = OutputFormat::kElf;
+  uint64_t pad_to = 0;  // -O binary --pad-to: the image extends (zero-filled) to this load address
   bool fsync = false;  // --fsync: the output and its directory entry are durable when run_copy returns
 };
 
@@ -29,7 +31,8 @@ Result<std::vector<uint8_t>> copy_to_memory(std::span<const uint8_t> elf_bytes, 
                                             const CopyOptions& opt);
 
 // `-O binary`: the loadable contents of the kept allocated sections, placed by load address
-// relative to the lowest one (GNU objcopy's binary output), gaps zero-filled.
-Result<std::vector<uint8_t>> binary_image(const class Object& o);
+// relative to the lowest one (GNU objcopy's binary output), gaps zero-filled. A plan of pieces, so
+// a 400 MB vmlinux image is written by copying ranges of the input, never held in memory.
+Result<struct OutputPlan> binary_plan(const class Object& o, uint64_t pad_to);
 
 }  // namespace elfhash::elf

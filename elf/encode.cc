@@ -78,4 +78,26 @@ void encode_sym(uint32_t name, uint8_t info, uint8_t other, uint16_t shndx, uint
   }
 }
 
+void encode_phdr(const ProgramHeader& ph, Format f, uint8_t* p) {
+  Endian e = f.endian;
+  store<uint32_t>(p, e, ph.type);
+  if (f.is64()) {
+    store<uint32_t>(p + 4, e, ph.flags);
+    store<uint64_t>(p + 8, e, ph.offset);
+    store<uint64_t>(p + 16, e, ph.vaddr);
+    store<uint64_t>(p + 24, e, ph.paddr);
+    store<uint64_t>(p + 32, e, ph.filesz);
+    store<uint64_t>(p + 40, e, ph.memsz);
+    store<uint64_t>(p + 48, e, ph.align);
+  } else {
+    store<uint32_t>(p + 4, e, static_cast<uint32_t>(ph.offset));
+    store<uint32_t>(p + 8, e, static_cast<uint32_t>(ph.vaddr));
+    store<uint32_t>(p + 12, e, static_cast<uint32_t>(ph.paddr));
+    store<uint32_t>(p + 16, e, static_cast<uint32_t>(ph.filesz));
+    store<uint32_t>(p + 20, e, static_cast<uint32_t>(ph.memsz));
+    store<uint32_t>(p + 24, e, ph.flags);
+    store<uint32_t>(p + 28, e, static_cast<uint32_t>(ph.align));
+  }
+}
+
 }  // namespace elfhash::elf

@@ -26,5 +26,6 @@ void encode_shdr(const SectionHeader& s, Format f, uint8_t* out);
 // st_shndx is the 16-bit field value (SHN_XINDEX when the real index lives in SHT_SYMTAB_SHNDX).
 void encode_sym(uint32_t name, uint8_t info, uint8_t other, uint16_t shndx, uint64_t value, uint64_t size,
                 Format f, uint8_t* out);
+void encode_phdr(const ProgramHeader& p, Format f, uint8_t* out);
 
 }  // namespace elfhash::elf

@@ -1,7 +1,11 @@
 #include "elf/ops.h"
 
 #include <fmt/core.h>
+#include <zlib.h>
+#include <zstd.h>
 
+#include <algorithm>
+#include <bit>
 #include <set>
 #include <sstream>
 #include <unordered_set>
@@ -25,6 +29,8 @@ constexpr FlagWord kFlagWords[] = {
 
 bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
+void set_flags(Section& s, uint32_t f);
+
 Error obj_error(const Object& o, const Section* s, std::string msg) {
   uint64_t off = s && s->in_index ? o.input().shdr_offset(s->in_index) : kNoOffset;
   return make_error(o.input().path(), off, std::move(msg));
@@ -43,21 +49,75 @@ PatternList reloc_removal_patterns(const PatternList& remove) {
   return out;
 }
 
+// One value per distinct section pattern, as binutils keeps them: a repeated pattern updates its
+// entry, and PatternList::find_gnu picks the entry binutils find_section_list would.
+template <class T>
+class SectionValues {
+ public:
+  explicit SectionValues(const std::vector<std::pair<std::string, T>>& given) {
+    for (const auto& [pattern, value] : given) {
+      const auto& ps = patterns_.patterns();
+      auto it = std::find(ps.begin(), ps.end(), pattern);
+      if (it != ps.end()) {
+        values_[it - ps.begin()] = value;
+      } else {
+        patterns_.add(pattern);
+        values_.push_back(value);
+      }
+    }
+  }
+  const T* find(std::string_view name) const {
+    int i = patterns_.find_gnu(name);
+    return i < 0 ? nullptr : &values_[i];
+  }
+
+ private:
+  PatternList patterns_;
+  std::vector<T> values_;
+};
+
+// binutils is_strip_section_1: the stripping modes (and -x) remove SEC_DEBUGGING sections except
+// the debuglink ones; --strip-dwo removes only the debugging sections named *.dwo.
+bool stripped_as_debug(const Section& s, const CopyOptions& opt) {
+  if (!is_debug_section(s)) return false;
+  if (opt.strip == StripMode::kDwo) return std::string_view(s.name).ends_with(".dwo");
+  if (opt.strip == StripMode::kNonDebug) return false;
+  if (opt.strip == StripMode::kNone && opt.discard != DiscardLocals::kAll) return false;
+  return s.name != ".gnu_debuglink" && s.name != ".gnu_debugaltlink";
+}
+
 void mark_removed_sections(Object& o, const CopyOptions& opt) {
   for (auto& s : o.sections) {
     if (o.kind(*s).regenerated) continue;  // binutils: never matched by -R/-j
+    if (opt.keep_sections.matches(s->name)) continue;  // --keep-section overrides every removal
     bool remove = opt.remove_sections.matches(s->name);
     if (!opt.only_sections.empty() && !opt.only_sections.matches(s->name)) remove = true;
-    if (opt.strip != StripMode::kNone && is_debug_section(*s)) remove = true;
+    if (stripped_as_debug(*s, opt)) remove = true;
     if (remove) s->removed = true;
   }
 }
 
-// A group whose members are all gone goes too (binutils is_strip_section on SEC_GROUP).
-void remove_empty_groups(Object& o) {
+// binutils is_strip_section on SEC_GROUP (PR binutils/3181): a group goes when its signature symbol
+// is stripped (--strip-all without -K, or -N), or when all its members are gone.
+bool group_signature_stripped(const Object& o, const Section& g, const CopyOptions& opt) {
+  if (g.hdr.info == 0 || g.hdr.info > o.symbols.size()) return false;
+  std::string_view sig = o.symbols[g.hdr.info - 1].name;
+  auto named = [&](const std::vector<std::string>& names) {
+    PatternList p(opt.wildcard);
+    for (const auto& n : names) p.add(n);
+    return p.matches(sig);
+  };
+  return (opt.strip == StripMode::kAll && !named(opt.keep_symbols)) || named(opt.strip_symbols);
+}
+
+void remove_empty_groups(Object& o, const CopyOptions& opt) {
   const auto& in = o.input();
   for (auto& g : o.sections) {
     if (g->removed || g->hdr.type != SHT_GROUP) continue;
+    if (group_signature_stripped(o, *g, opt)) {
+      g->removed = true;
+      continue;
+    }
     auto d = g->data;
     bool any = false;
     for (size_t i = 4; i + 4 <= d.size(); i += 4) {
@@ -69,13 +129,77 @@ void remove_empty_groups(Object& o) {
   }
 }
 
-void remove_attached_relocs(Object& o, const CopyOptions& opt) {
+// The members of a removed group stay, as ordinary sections: BFD sets SHF_GROUP only on members of
+// a group it writes (--strip-all of a C++ object keeps its COMDAT sections without their groups).
+void ungroup_members_of_removed_groups(Object& o) {
+  std::vector<Section*> by_in(o.input().sections().size(), nullptr);
+  for (auto& s : o.sections)
+    if (s->in_index && s->in_index < by_in.size()) by_in[s->in_index] = s.get();
+  for (auto& g : o.sections) {
+    if (!g->removed || g->hdr.type != SHT_GROUP) continue;
+    for (size_t i = 4; i + 4 <= g->data.size(); i += 4) {
+      uint32_t idx = load<uint32_t>(g->data.data() + i, o.input().endian());
+      if (idx < by_in.size() && by_in[idx]) by_in[idx]->hdr.flags &= ~uint64_t{SHF_GROUP};
+    }
+  }
+}
+
+// binutils copy_relocations_in_section: relocations go with their section, with -R .relX, with
+// --remove-relocations X, and all of them with --strip-all (which keeps only relocations against -K
+// symbols; elfhash refuses that combination rather than filter entries).
+Status remove_attached_relocs(Object& o, const CopyOptions& opt) {
   PatternList reloc_patterns = reloc_removal_patterns(opt.remove_sections);
   for (auto& s : o.sections) {
-    if (!o.is_attached_reloc(*s)) continue;
+    if (!o.is_attached_reloc(*s) || s->removed) continue;
     const Section* target = s->info_section;
-    if (target->removed || reloc_patterns.matches(target->name)) s->removed = true;
+    if (target->removed || reloc_patterns.matches(target->name) || opt.remove_relocations.matches(target->name)) {
+      s->removed = true;
+    } else if (opt.strip == StripMode::kAll) {
+      if (!opt.keep_symbols.empty())
+        return obj_error(o, s.get(), fmt::format("--strip-all with -K/--keep-symbol keeps the relocations in {} "
+                                                 "against kept symbols; elfhash does not support that", s->name));
+      s->removed = true;
+    }
   }
+  return ok_status();
+}
+
+// --rename-section OLD=NEW[,FLAGS]: exact names, the last option for OLD wins (binutils
+// find_section_rename walks its newest-first list). Relocation sections take the new name, since
+// binutils names them after their target (.rela + name).
+void apply_renames(Object& o, const CopyOptions& opt) {
+  if (opt.rename_sections.empty()) return;
+  for (auto& s : o.sections) {
+    if (s->removed || o.kind(*s).regenerated) continue;
+    for (auto it = opt.rename_sections.rbegin(); it != opt.rename_sections.rend(); ++it) {
+      if (it->from != s->name) continue;
+      s->name = it->to;
+      if (it->has_flags) {
+        set_flags(*s, it->flags);
+        // Unlike --set-section-flags, the renamed section's BFD flags are exactly the list given:
+        // allocated without load/contents it loses its contents and becomes NOBITS (as GNU writes it).
+        if (s->is_alloc() && !(it->flags & (kSecLoad | kSecContents)) && !s->is_nobits()) {
+          s->hdr.size = s->data.size();
+          s->data = {};
+          s->owned.reset();
+          s->hdr.type = SHT_NOBITS;
+        }
+      }
+      break;
+    }
+  }
+  for (auto& r : o.sections)
+    if (!r->removed && o.is_attached_reloc(*r) && r->info_section->name != std::string_view(r->name).substr(
+                                                        r->hdr.type == SHT_RELA ? 5 : 4))
+      r->name = (r->hdr.type == SHT_RELA ? ".rela" : ".rel") + r->info_section->name;
+}
+
+void apply_alignment(Object& o, const CopyOptions& opt) {
+  if (opt.set_alignment.empty()) return;
+  SectionValues<uint64_t> align(opt.set_alignment);
+  for (auto& s : o.sections)
+    if (!s->removed && !o.kind(*s).regenerated)
+      if (const uint64_t* a = align.find(s->name)) s->hdr.addralign = *a;
 }
 
 // binutils: new ELF flags come from the BFD flag words; OS/processor-specific and structural ELF
@@ -98,28 +222,88 @@ void set_flags(Section& s, uint32_t f) {
   }
 }
 
-// binutils find_section_list: the options are kept in a list that each new one is prepended to, so
-// the last matching pattern on the command line wins, and a matching '!' pattern anywhere means "no
-// change" (kbuild's '.rel*' + '!.rel*.dyn' leaves .rela.dyn alone whatever the order).
-const uint32_t* set_flags_for(const std::string& name, const CopyOptions& opt) {
-  const uint32_t* match = nullptr;
-  for (auto it = opt.set_flags.rbegin(); it != opt.set_flags.rend(); ++it) {
-    const auto& [pattern, flags] = *it;
-    const bool negated = !pattern.empty() && pattern[0] == '!';
-    PatternList one;
-    one.add(negated ? pattern.substr(1) : pattern);
-    if (!one.matches(name)) continue;
-    if (negated) return nullptr;
-    if (!match) match = &flags;
+// A NOBITS section that gained contents in a file with segments (--set-section-flags
+// .bss=alloc,load,contents): binutils rewrites the program headers, so the section's file offset
+// becomes congruent with its address inside its PT_LOAD and that segment's p_filesz grows to cover
+// it (bfd/elf.c rewrite_elf_program_header + assign_file_positions_for_load_sections).
+Status place_new_contents_in_segment(Object& o, Section& s) {
+  for (auto& p : o.segments) {
+    if (p.type != PT_LOAD || s.hdr.addr < p.vaddr || s.hdr.addr + s.hdr.size > p.vaddr + p.memsz) continue;
+    s.hdr.offset = p.offset + (s.hdr.addr - p.vaddr);
+    p.filesz = std::max(p.filesz, s.hdr.addr + s.hdr.size - p.vaddr);
+    return ok_status();
   }
-  return match;
+  return obj_error(o, &s, fmt::format("--set-section-flags gives {} contents, but no PT_LOAD segment holds it", s.name));
 }
 
-Status apply_set_flags(Object& o, const CopyOptions& opt) {
+// binutils rewrites the program headers when a section inside a segment is removed or its flags or
+// alignment change (bfd/elf.c copy_private_bfd_data); elfhash keeps them as they are, so it refuses
+// those edits rather than write different headers silently. Sizes are pinned by update_one.
+}  // namespace
+
+// BFD lays out PT_LOAD contents itself even on a plain copy: each segment at the lowest offset past
+// the previous one that is congruent with its address (bfd/elf.c
+// assign_file_positions_for_load_sections). An input whose linker left a whole page or more between
+// segments (Debian's /usr/bin/node) comes out of GNU re-packed; elfhash keeps every allocated byte in
+// place, so it refuses such inputs.
+static Status check_load_packing(const Object& o) {
+  std::vector<const ProgramHeader*> loads;
+  for (const auto& p : o.segments)
+    if (p.type == PT_LOAD && p.filesz > 0) loads.push_back(&p);
+  std::sort(loads.begin(), loads.end(), [](auto* a, auto* b) { return a->offset < b->offset; });
+  uint64_t end = o.header.phoff + uint64_t{o.header.phnum} * o.header.phentsize;
+  for (const ProgramHeader* p : loads) {
+    const uint64_t page = std::max<uint64_t>(p->align, 1);
+    if (p->offset > end && p->offset - end >= page)
+      return make_error(o.input().path(), p->offset,
+                        fmt::format("PT_LOAD at file offset {:#x} leaves {:#x} bytes unused before it: GNU objcopy "
+                                    "moves such segments down, elfhash keeps offsets and does not support this file",
+                                    p->offset, p->offset - end));
+    end = std::max(end, p->offset + p->filesz);
+  }
+  return ok_status();
+}
+
+Status check_segments_kept(const Object& o) {
+  if (o.segments.empty()) return ok_status();
+  EH_TRY(check_load_packing(o));
+  const auto& in = o.input().sections();
+  for (const auto& s : o.sections) {
+    if (s->in_index == 0 || s->in_index >= in.size()) continue;
+    const SectionHeader& was = in[s->in_index];
+    if (!(was.flags & SHF_ALLOC) || was.size == 0) continue;
+    bool in_load = false;
+    for (const auto& p : o.segments)
+      if (p.type == PT_LOAD && was.addr >= p.vaddr && was.addr + was.size <= p.vaddr + p.memsz) in_load = true;
+    if (!in_load) continue;
+    const char* what = s->removed ? "removing" : s->hdr.flags != was.flags && s->hdr.type == was.type ? "changing the flags of"
+                       : s->hdr.addralign != was.addralign && (was.addr % s->hdr.addralign || was.offset % s->hdr.addralign)
+                           ? "changing the alignment of"  // else the rewrite places it where it is
+                                                                                                   : nullptr;
+    if (what)
+      return obj_error(o, s.get(), fmt::format("{} allocated section {} of a file with program headers: GNU objcopy "
+                                               "rewrites the segments then, elfhash does not support that",
+                                               what, s->name));
+  }
+  return ok_status();
+}
+
+namespace {
+
+// binutils setup_section (and copy_object for --add-section): the last --set-section-flags whose
+// pattern matches the section's input name applies, unless a matching '!PATTERN' excludes it.
+Status apply_set_flags(Object& o, const CopyOptions& opt, const std::vector<std::string>& input_names) {
   if (opt.set_flags.empty()) return ok_status();
-  for (auto& s : o.sections) {
-    if (s->removed || o.kind(*s).regenerated) continue;
-    if (const uint32_t* flags = set_flags_for(s->name, opt)) set_flags(*s, *flags);
+  SectionValues<uint32_t> flags(opt.set_flags);
+  for (size_t i = 0; i < o.sections.size(); ++i) {
+    Section& s = *o.sections[i];
+    if (s.removed || o.kind(s).regenerated) continue;
+    const uint32_t* f = flags.find(i < input_names.size() ? input_names[i] : s.name);
+    if (!f) continue;
+    const bool was_nobits = s.is_nobits();
+    set_flags(s, *f);
+    if (was_nobits && !s.is_nobits() && !o.segments.empty() && s.is_alloc() && s.in_index)
+      EH_TRY(place_new_contents_in_segment(o, s));
   }
   return ok_status();
 }
@@ -173,9 +357,40 @@ Status apply_add_sections(Object& o, const CopyOptions& opt) {
   return ok_status();
 }
 
+// --add-gnu-debuglink FILE (binutils bfd_create_gnu_debuglink_section / bfd_fill_in_gnu_debuglink_section):
+// FILE's base name, NUL-padded to a multiple of 4, then the CRC-32 of FILE's bytes in the target's
+// byte order; SHT_PROGBITS, no flags, 4-byte aligned, after the --add-section sections.
+Status apply_gnu_debuglink(Object& o, const CopyOptions& opt) {
+  if (opt.gnu_debuglink.empty()) return ok_status();
+  for (auto& c : o.sections)
+    if (!c->removed && c->name == ".gnu_debuglink")
+      return obj_error(o, c.get(), "--add-gnu-debuglink: the file already has a .gnu_debuglink section");
+  EH_ASSIGN(auto file, read_bytes(opt.gnu_debuglink));
+  uLong crc = crc32(0L, Z_NULL, 0);
+  for (size_t done = 0; done < file.size();) {
+    uInt n = static_cast<uInt>(std::min<size_t>(file.size() - done, 1u << 30));
+    crc = crc32(crc, file.data() + done, n);
+    done += n;
+  }
+  auto slash = opt.gnu_debuglink.rfind('/');
+  std::string base = slash == std::string::npos ? opt.gnu_debuglink : opt.gnu_debuglink.substr(slash + 1);
+  std::vector<uint8_t> bytes(base.begin(), base.end());
+  bytes.resize((base.size() + 1 + 3) & ~size_t{3}, 0);
+  bytes.resize(bytes.size() + 4);
+  store<uint32_t>(bytes.data() + bytes.size() - 4, o.input().endian(), static_cast<uint32_t>(crc));
+  auto s = std::make_unique<Section>();
+  s->name = ".gnu_debuglink";
+  s->hdr.type = SHT_PROGBITS;
+  s->hdr.addralign = 4;
+  s->set_contents(std::move(bytes));
+  o.sections.push_back(std::move(s));
+  return ok_status();
+}
+
 bool symbol_filtering_requested(const CopyOptions& opt) {
-  return opt.strip != StripMode::kNone || !opt.strip_symbols.empty() || !opt.strip_unneeded_symbols.empty() ||
-         !opt.remove_sections.empty() || !opt.only_sections.empty();
+  return opt.strip != StripMode::kNone || opt.discard != DiscardLocals::kUndef || !opt.strip_symbols.empty() ||
+         !opt.strip_unneeded_symbols.empty() || !opt.keep_symbols.empty() || !opt.remove_sections.empty() ||
+         !opt.only_sections.empty() || !opt.rename_sections.empty();
 }
 
 bool special_section_removed(const Sym& y, const CopyOptions& opt) {
@@ -191,9 +406,27 @@ PatternList symbol_patterns(const std::vector<std::string>& names, bool wildcard
   return p;
 }
 
-// binutils filter_symbols for a symbol that no kept relocation uses, in the strip modes elfhash
-// supports. (A symbol a relocation uses is GNU's BSF_KEEP and always survives this test.)
-bool keep_unused_symbol(const Object& o, const Sym& y, StripMode strip) {
+// _bfd_elf_is_local_label_name: the compiler's and assembler's local labels, which -X discards.
+bool is_local_label(std::string_view n) {
+  if (n.starts_with(".L") || n.starts_with("..") || n.starts_with("_.L_")) return true;
+  if (n.size() < 2 || n[0] != 'L' || !std::isdigit(static_cast<unsigned char>(n[1]))) return false;
+  bool ret = false;
+  for (size_t i = 2; i < n.size(); ++i) {
+    char c = n[i];
+    if (c == 1 || c == 2) {
+      if (c == 1 && i == 2) return true;  // an assembler fake symbol, L0^A...
+      ret = true;
+    }
+    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return ret;
+}
+
+// binutils filter_symbols for a symbol that no kept relocation uses. (A symbol a relocation uses is
+// GNU's BSF_KEEP and always survives this test, except with --strip-all.)
+bool keep_unused_symbol(const Object& o, const Sym& y, const CopyOptions& opt) {
+  const StripMode strip = opt.strip;
+  if (strip == StripMode::kAll) return false;
   // BFD flag equivalents: BSF_GLOBAL is a defined global; undefined and common symbols are neither
   // global nor local; STT_SECTION and STT_FILE symbols are BSF_DEBUGGING.
   const bool special = y.is_undefined() || y.is_common();
@@ -204,8 +437,9 @@ bool keep_unused_symbol(const Object& o, const Sym& y, StripMode strip) {
   // ARM/AArch64 mapping symbols survive every strip mode elfhash has (docs/elf-engine.md, "Target rules").
   if (is_mapping_symbol(o.target(), y.name)) return true;
   if (global || weak || special) return strip != StripMode::kUnneeded;
-  if (debugging) return strip == StripMode::kNone;
-  return strip != StripMode::kUnneeded;  // plain local
+  if (debugging) return strip != StripMode::kDebug && strip != StripMode::kUnneeded;
+  if (strip == StripMode::kUnneeded || opt.discard == DiscardLocals::kAll) return false;  // plain local
+  return opt.discard != DiscardLocals::kCompilerLabels || !is_local_label(y.name);
 }
 
 // Everything filter_symbols needs to know about one symbol except whether a relocation uses it.
@@ -213,18 +447,20 @@ struct SymbolFacts {
   bool keep_if_unused = false;  // keep_unused_symbol()
   bool named = false;           // matches -N/--strip-symbol
   bool unneeded = false;        // matches --strip-unneeded-symbol
+  bool kept = false;            // matches -K/--keep-symbol, or a file symbol with --keep-file-symbols
   bool home_removed = false;    // its section (or BFD's pseudo-section *ABS*/*COM*/*UND*) is removed
 };
 
 enum class Fate : uint8_t { kKeep, kDrop, kRefuse };
 
 Fate symbol_fate(const SymbolFacts& f, bool used_in_reloc) {
-  bool keep = used_in_reloc || f.keep_if_unused;
+  bool keep = used_in_reloc || f.keep_if_unused;  // used_in_reloc is never set with --strip-all
   if (keep && f.named) {
     if (used_in_reloc) return Fate::kRefuse;  // binutils: "not stripping symbol ... used in relocations"
     keep = false;
   }
   if (keep && !used_in_reloc && f.unneeded) keep = false;
+  if (!keep && f.kept) keep = true;
   if (keep && f.home_removed) keep = false;
   return keep ? Fate::kKeep : Fate::kDrop;
 }
@@ -257,6 +493,7 @@ Status mark_symbols_used_in_relocs(const Object& o, std::vector<uint8_t>& used) 
 Status filter_symbols(Object& o, const CopyOptions& opt) {
   PatternList strip_named = symbol_patterns(opt.strip_symbols, opt.wildcard);
   PatternList strip_unneeded = symbol_patterns(opt.strip_unneeded_symbols, opt.wildcard);
+  PatternList keep_named = symbol_patterns(opt.keep_symbols, opt.wildcard);
   const size_t n = o.symbols.size();
   std::vector<SymbolFacts> facts(n);
   std::vector<uint8_t> used(n + 1, 0);  // by input symbol index
@@ -269,7 +506,8 @@ Status filter_symbols(Object& o, const CopyOptions& opt) {
   for (size_t i = 0; i < n; ++i) {
     const Sym& y = o.symbols[i];
     SymbolFacts& f = facts[i];
-    f.keep_if_unused = keep_unused_symbol(o, y, opt.strip);
+    f.keep_if_unused = keep_unused_symbol(o, y, opt);
+    f.kept = (opt.keep_file_symbols && y.type() == STT_FILE) || (!keep_named.empty() && keep_named.matches(y.name));
     f.named = !strip_named.empty() && strip_named.matches(y.name);
     f.unneeded = !strip_unneeded.empty() && strip_unneeded.matches(y.name);
     f.home_removed = y.section ? y.section->removed : special_section_removed(y, opt);
@@ -277,7 +515,9 @@ Status filter_symbols(Object& o, const CopyOptions& opt) {
   }
   // Reading the relocations is only worth it when some symbol's fate depends on them. For the kbuild
   // vmlinux command no symbol does, and this skips ~300 MB of .rela.* (whose sections are removed).
-  if (relocs_matter) EH_TRY(mark_symbols_used_in_relocs(o, used));
+  // binutils does not mark them at all with --strip-all (which removes the relocations).
+  if (opt.strip == StripMode::kAll) std::fill(used.begin(), used.end(), 0);
+  else if (relocs_matter) EH_TRY(mark_symbols_used_in_relocs(o, used));
   for (size_t i = 0; i < n; ++i) {
     Sym& y = o.symbols[i];
     Fate fate = symbol_fate(facts[i], used[i + 1]);
@@ -334,13 +574,142 @@ Status dump_sections(const Object& o, const CopyOptions& opt) {
   return ok_status();
 }
 
+namespace {
+
+// --only-keep-debug (binutils STRIP_NONDEBUG, setup_section): allocated sections other than notes
+// lose their contents and become NOBITS of the same size; groups, notes, debugging and other
+// non-allocated sections stay as they are. In a file with program headers GNU also rewrites the
+// layout and the segments, which elfhash does not: refused there.
+Status apply_only_keep_debug(Object& o, const CopyOptions& opt) {
+  if (opt.strip != StripMode::kNonDebug) return ok_status();
+  if (!o.segments.empty())
+    return make_error(o.input().path(), kNoOffset,
+                      "--only-keep-debug on a file with program headers: GNU rewrites its layout and segments, "
+                      "elfhash supports relocatable files only");
+  for (auto& s : o.sections) {
+    if (s->removed || !s->is_alloc() || s->is_nobits() || s->hdr.type == SHT_NOTE || s->hdr.type == SHT_GROUP) continue;
+    s->hdr.size = s->data.size();
+    s->data = {};
+    s->owned.reset();
+    s->hdr.type = SHT_NOBITS;
+  }
+  return ok_status();
+}
+
+}  // namespace
+
+namespace {
+
+// --compress-debug-sections[=zlib|zstd] (bfd/compress.c bfd_compress_section_contents, applied by
+// _bfd_elf_make_section_from_shdr to the non-allocated sections BFD marks SEC_ELF_OCTETS by name):
+// an ELF Chdr (type, 0, uncompressed size, the section's alignment) then zlib's compress() or
+// ZSTD_compress at ZSTD_CLEVEL_DEFAULT; SHF_COMPRESSED and sh_addralign 8 (ELF32: 4). A section the
+// stream would not make smaller stays as it is. The same Debian libz/libzstd give GNU's bytes.
+bool compressible(const Section& s) {
+  std::string_view n = s.name;
+  return !s.is_alloc() && !s.is_nobits() && !s.data.empty() &&
+         (n.starts_with(".debug") || n.starts_with(".gnu.debuglto_.debug_") || n.starts_with(".gnu.linkonce.wi.") ||
+          n.starts_with(".zdebug"));
+}
+
+Status compress_debug_sections(Object& o, const CopyOptions& opt) {
+  if (opt.compress == CopyOptions::Compress::kNone) return ok_status();
+  const bool is64 = o.input().is64();
+  const size_t chdr = is64 ? 24 : 12;
+  for (auto& s : o.sections) {
+    if (s->removed || !compressible(*s)) continue;
+    if (s->hdr.flags & SHF_COMPRESSED)
+      return obj_error(o, s.get(), fmt::format("--compress-debug-sections: {} is already compressed; elfhash does not "
+                                               "recompress sections", s->name));
+    const size_t n = s->data.size();
+    size_t cap = opt.compress == CopyOptions::Compress::kZstd ? ZSTD_compressBound(n) : compressBound(n);
+    std::vector<uint8_t> out(chdr + cap);
+    size_t got = cap;
+    if (opt.compress == CopyOptions::Compress::kZstd) {
+      got = ZSTD_compress(out.data() + chdr, cap, s->data.data(), n, ZSTD_CLEVEL_DEFAULT);
+      if (ZSTD_isError(got)) return obj_error(o, s.get(), fmt::format("zstd: {}", ZSTD_getErrorName(got)));
+    } else {
+      uLongf len = cap;
+      if (compress(out.data() + chdr, &len, s->data.data(), n) != Z_OK)
+        return obj_error(o, s.get(), fmt::format("zlib failed to compress {}", s->name));
+      got = len;
+    }
+    if (chdr + got >= n) continue;  // not smaller: binutils keeps the section uncompressed
+    out.resize(chdr + got);
+    const Endian e = o.input().endian();
+    const uint32_t type = opt.compress == CopyOptions::Compress::kZstd ? 2 : 1;  // ELFCOMPRESS_ZSTD / _ZLIB
+    uint64_t align = s->hdr.addralign <= 1 ? 1 : std::bit_ceil(s->hdr.addralign);
+    if (is64) {
+      store<uint32_t>(out.data(), e, type);
+      store<uint32_t>(out.data() + 4, e, 0);
+      store<uint64_t>(out.data() + 8, e, n);
+      store<uint64_t>(out.data() + 16, e, align);
+    } else {
+      store<uint32_t>(out.data(), e, type);
+      store<uint32_t>(out.data() + 4, e, static_cast<uint32_t>(n));
+      store<uint32_t>(out.data() + 8, e, static_cast<uint32_t>(align));
+    }
+    s->set_contents(std::move(out));
+    s->hdr.flags |= SHF_COMPRESSED;
+    s->hdr.addralign = is64 ? 8 : 4;
+  }
+  return ok_status();
+}
+
+// --decompress-debug-sections (bfd/compress.c decompress_contents): an SHF_COMPRESSED section with
+// an ELFCOMPRESS_ZLIB or _ZSTD Chdr gets its uncompressed bytes back, the Chdr's alignment, and loses
+// the flag.
+Status decompress_debug_sections(Object& o, const CopyOptions& opt) {
+  if (!opt.decompress) return ok_status();
+  const bool is64 = o.input().is64();
+  const Endian e = o.input().endian();
+  const size_t chdr = is64 ? 24 : 12;
+  for (auto& s : o.sections) {
+    if (s->removed || !(s->hdr.flags & SHF_COMPRESSED) || s->is_nobits() || !compressible(*s)) continue;
+    auto bad = [&](std::string why) { return obj_error(o, s.get(), fmt::format("cannot decompress {}: {}", s->name, why)); };
+    if (s->data.size() < chdr) return bad("shorter than its compression header");
+    const uint32_t type = load<uint32_t>(s->data.data(), e);
+    const uint64_t size = is64 ? load<uint64_t>(s->data.data() + 8, e) : load<uint32_t>(s->data.data() + 4, e);
+    const uint64_t align = is64 ? load<uint64_t>(s->data.data() + 16, e) : load<uint32_t>(s->data.data() + 8, e);
+    // Bound the allocation by the input: neither codec expands more than ~1032x (deflate's limit).
+    if (size > (uint64_t{s->data.size()} << 11) || size > (uint64_t{1} << 34)) return bad(fmt::format("claimed size {:#x}", size));
+    std::vector<uint8_t> out(size);
+    const uint8_t* in = s->data.data() + chdr;
+    const size_t in_n = s->data.size() - chdr;
+    if (type == 1) {
+      uLongf len = size;
+      if (uncompress(out.data(), &len, in, in_n) != Z_OK || len != size) return bad("corrupt zlib stream");
+    } else if (type == 2) {
+      size_t got = ZSTD_decompress(out.data(), size, in, in_n);
+      if (ZSTD_isError(got) || got != size) return bad("corrupt zstd stream");
+    } else {
+      return bad(fmt::format("unknown compression type {}", type));
+    }
+    s->set_contents(std::move(out));
+    s->hdr.flags &= ~uint64_t{SHF_COMPRESSED};
+    s->hdr.addralign = align;
+  }
+  return ok_status();
+}
+
+}  // namespace
+
 Status apply(Object& o, const CopyOptions& opt) {
   mark_removed_sections(o, opt);
   EH_TRY(apply_update_sections(o, opt));
-  EH_TRY(apply_set_flags(o, opt));
-  remove_empty_groups(o);
-  remove_attached_relocs(o, opt);
+  remove_empty_groups(o, opt);
+  ungroup_members_of_removed_groups(o);
+  EH_TRY(remove_attached_relocs(o, opt));
+  std::vector<std::string> input_names;  // --set-section-flags matches the name before --rename-section
+  for (auto& s : o.sections) input_names.push_back(s->name);
+  apply_renames(o, opt);
   EH_TRY(apply_add_sections(o, opt));
+  EH_TRY(apply_set_flags(o, opt, input_names));
+  apply_alignment(o, opt);
+  EH_TRY(apply_only_keep_debug(o, opt));
+  EH_TRY(decompress_debug_sections(o, opt));
+  EH_TRY(compress_debug_sections(o, opt));
+  EH_TRY(apply_gnu_debuglink(o, opt));
   if (symbol_filtering_requested(opt)) EH_TRY(filter_symbols(o, opt));
   return ok_status();
 }

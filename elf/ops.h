@@ -13,7 +13,12 @@
 
 namespace elfhash::elf {
 
-enum class StripMode { kNone, kDebug, kUnneeded };
+// binutils strip_symbols: -g/--strip-debug, --strip-unneeded, -S (objcopy) / -s (strip) --strip-all.
+// --strip-dwo (kDwo) removes only the *.dwo debugging sections; --only-keep-debug (kNonDebug) keeps
+// every section but empties the allocated ones (relocatable files only). The last option wins.
+enum class StripMode { kNone, kDebug, kUnneeded, kAll, kDwo, kNonDebug };
+// binutils discard_locals: -X/--discard-locals (compiler-generated .L* labels), -x/--discard-all.
+enum class DiscardLocals { kUndef, kCompilerLabels, kAll };
 
 // --set-section-flags words (binutils parse_flags).
 enum SecFlag : uint32_t {
@@ -43,12 +48,30 @@ struct CopyOptions {
   std::vector<SectionFile> dump_sections;    // --dump-section NAME=FILE
   // Like --update-section, with the contents given in memory (seal's .module_hashes).
   std::vector<std::pair<std::string, std::vector<uint8_t>>> update_contents;
+  DiscardLocals discard = DiscardLocals::kUndef;  // -x / -X
+  bool keep_file_symbols = false;                   // --keep-file-symbols
+  std::vector<std::string> keep_symbols;            // -K/--keep-symbol
+  PatternList keep_sections;                        // --keep-section: never removed by any option
+  PatternList remove_relocations;                   // --remove-relocations PATTERN
+  struct Rename {
+    std::string from, to;
+    bool has_flags = false;
+    uint32_t flags = 0;
+  };
+  std::vector<Rename> rename_sections;                    // --rename-section OLD=NEW[,FLAGS]
+  std::vector<std::pair<std::string, uint64_t>> set_alignment;  // --set-section-alignment PATTERN=ALIGN
+  std::string gnu_debuglink;                              // --add-gnu-debuglink FILE
+  enum class Compress { kNone, kZlib, kZstd } compress = Compress::kNone;  // --compress-debug-sections
+  bool decompress = false;  // --decompress-debug-sections
 };
 
 // Runs --dump-section requests against the unmodified input (binutils dumps before editing).
 Status dump_sections(const Object& obj, const CopyOptions& opt);
 // Applies every editing option to the model.
 Status apply(Object& obj, const CopyOptions& opt);
+// ELF output of a file with program headers: refuses the edits for which binutils would rewrite
+// the segments (removing, re-flagging or re-aligning a section inside a PT_LOAD), which elfhash keeps.
+Status check_segments_kept(const Object& obj);
 // True for the non-allocated sections binutils treats as debugging information (by name).
 bool is_debug_section(const Section& s);
 

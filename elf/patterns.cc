@@ -51,4 +51,17 @@ bool PatternList::matches(std::string_view name) const {
   return hit;
 }
 
+int PatternList::find_gnu(std::string_view name) const {
+  int best = -1;
+  for (size_t i = patterns_.size(); i-- > 0;) {
+    const std::string& p = patterns_[i];
+    bool negated = glob_ && !p.empty() && p[0] == '!';
+    std::string_view pat = std::string_view(p).substr(negated ? 1 : 0);
+    if (!(glob_ ? glob_matches(pat, literal_[i], name) : name == p)) continue;
+    if (negated) return -1;
+    if (best < 0) best = static_cast<int>(i);
+  }
+  return best;
+}
+
 }  // namespace elfhash::elf

@@ -18,6 +18,11 @@ class PatternList {
   bool empty() const { return patterns_.empty(); }
   bool matches(std::string_view name) const;
   const std::vector<std::string>& patterns() const { return patterns_; }
+  // The pattern binutils find_section_list picks for `name` among options of one kind (whose list
+  // holds one entry per distinct pattern, newest first): -1 when a matching '!' pattern excludes the
+  // name or none matches, else the index of the most recently added matching pattern. So with
+  // --set-section-flags the last option given wins. Callers add each distinct pattern once.
+  int find_gnu(std::string_view name) const;
 
  private:
   bool glob_;

@@ -80,6 +80,8 @@ class Planner {
   }
   void order_sections();
   void number_sections();
+  bool symtab_needed() const;
+  bool segments_edited() const;
   Status build_symbols();
   Status encode_relocs(OutSection& os);
   Status encode_group(OutSection& os);
@@ -138,7 +140,7 @@ void Planner::number_sections() {
     out_.push_back(os);
   }
   uint32_t next = static_cast<uint32_t>(out_.size());
-  has_symtab_ = o_.symtab != nullptr;
+  has_symtab_ = o_.symtab != nullptr && symtab_needed();
   if (has_symtab_) {
     symtab_idx_ = next++;
     need_shndx_ = next > kShndxThreshold;
@@ -152,6 +154,26 @@ void Planner::number_sections() {
     if (o_.symtab->link) index_.set(o_.symtab->link, strtab_idx_);
   }
   if (o_.shstrtab && !index_.get(o_.shstrtab)) index_.set(o_.shstrtab, shstrtab_idx_);
+}
+
+// binutils writes .symtab only when it has a symbol, or in a relocatable file that still has
+// relocations (bfd/elf.c assign_section_numbers: need_symtab, with HAS_RELOC recomputed from the
+// output's relocations), so a --strip-unneeded vdso or a -j .BTF vmlinux loses its empty .symtab.
+bool Planner::symtab_needed() const {
+  for (const auto& y : o_.symbols)
+    if (!y.removed) return true;
+  if (!o_.is_relocatable()) return false;
+  for (Section* s : order_)
+    if (o_.is_attached_reloc(*s) && s->data.size() > 0) return true;
+  return false;
+}
+
+bool Planner::segments_edited() const {
+  const auto& in = o_.input().segments();
+  if (in.size() != o_.segments.size()) return false;
+  for (size_t i = 0; i < in.size(); ++i)
+    if (in[i].filesz != o_.segments[i].filesz || in[i].offset != o_.segments[i].offset) return true;
+  return false;
 }
 
 Result<uint32_t> Planner::out_index_of(const Section* s, const Section* from) const {
@@ -452,6 +474,12 @@ void Planner::emit() {
   ehdr.assign(f_.ehdr_size(), 0);
   encode_ehdr(h, shnum_field, shstrndx_field, phnum_field, f_, ehdr.data());
   plan_.pieces.push_back(Piece{0, ehdr.size(), -1, ehdr});
+  if (segments_edited()) {  // an operation grew a segment (ops.cc place_new_contents_in_segment)
+    auto& ph = buffer();
+    ph.assign(o_.segments.size() * h.phentsize, 0);
+    for (size_t i = 0; i < o_.segments.size(); ++i) encode_phdr(o_.segments[i], f_, ph.data() + i * h.phentsize);
+    plan_.pieces.push_back(Piece{h.phoff, ph.size(), -1, ph});
+  }
   for (size_t i = 1; i < out_.size(); ++i) {
     const OutSection& os = out_[i];
     if (os.hdr.type == SHT_NOBITS || os.hdr.size == 0) continue;

@@ -7,6 +7,7 @@
 #                           and the Bazel end-to-end test (it builds a kernel inside Bazel)
 #   ELFHASH_SKIP_BAZEL_E2E=1  skip only the Bazel end-to-end test (tools/tests/bazel_e2e_test.sh)
 #   ELFHASH_SKIP_HARDENING=1  skip the fuzz corpus replay and the ASan+UBSan pass (docs/threat-model.md)
+#   ELFHASH_SKIP_GNU_SUITE=1  skip binutils 2.40's objcopy.exp run against elfhash
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh || exit 1
@@ -35,6 +36,23 @@ if [ "${ELFHASH_SKIP_KERNEL:-0}" != 1 ]; then
     kernel_logs+=("$log")
   fi
 fi
+# GNU's own objcopy.exp against elfhash's links, as a ratchet (tools/tests/gnu_objcopy_exp.expected).
+# Fresh: ~10 min to build binutils 2.40 once into ~/.cache/elfhash; cached: ~15 s.
+if [ "${ELFHASH_SKIP_GNU_SUITE:-0}" != 1 ]; then
+  bazel build -c opt //tools:elfhash || rc=1
+  log="$logdir/gnu_objcopy_exp_test.log"
+  echo "== tools/tests/gnu_objcopy_exp_test.sh"
+  ELFHASH="$PWD/bazel-bin/tools/elfhash" bash tools/tests/gnu_objcopy_exp_test.sh 2>&1 | tee "$log"
+  [ "${PIPESTATUS[0]}" = 0 ] || rc=1
+  kernel_logs+=("$log")
+fi
+# Distro packaging recipes (dh_strip, find-debuginfo, makepkg) on a sample of the machine's ELF files.
+log="$logdir/distro_strip_parity.log"
+echo "== tools/tests/distro_strip_parity.sh --sample 40"
+bazel build -c opt //tools:elfhash || rc=1
+ELFHASH="$PWD/bazel-bin/tools/elfhash" bash tools/tests/distro_strip_parity.sh --sample 40 /usr/bin /usr/lib/x86_64-linux-gnu 2>&1 | tee "$log"
+[ "${PIPESTATUS[0]}" = 0 ] || rc=1
+kernel_logs+=("$log")
 # Fault injection (signals, SIGKILL loops, ENOSPC/EROFS/EACCES, changing inputs): outside Bazel's
 # sandbox, as root (it mounts tmpfs and drops to uid 65534); about one minute.
 bazel build -c opt //tools:elfhash //testdata:fixtures || rc=1

@@ -1,4 +1,7 @@
 // elfhash objcopy [OPTIONS] IN [OUT]: GNU objcopy spellings; OUT omitted = IN replaced atomically.
+// A file ending in a module signature/proof trailer is refused unless --drop-trailer, as in strip.
+#include <sys/stat.h>
+
 #include <cstdio>
 
 #include "elf/copy.h"
@@ -28,6 +31,23 @@ Allocated bytes never move; symbol/string tables are rebuilt as GNU binutils bui
   --dump-section SEC=FILE          write a section's contents to FILE
   -O, --output-target binary       write the loadable image instead of ELF
   --fsync                          make the output and its directory entry durable before exiting
+  -S, --strip-all                  remove all symbols and relocations
+  -x, --discard-all / -X, --discard-locals   remove local / compiler-generated local symbols
+  -K, --keep-symbol NAME           keep symbol NAME whatever the other options say
+  --keep-section PATTERN           never remove matching sections
+  --remove-relocations PATTERN     remove the relocations of matching sections
+  --rename-section OLD=NEW[,FLAGS] rename a section
+  --set-section-alignment SEC=N    set a section's alignment (a power of two)
+  --add-gnu-debuglink FILE         add .gnu_debuglink naming FILE with its CRC-32
+  --strip-dwo                      remove the .dwo debugging sections
+  --keep-file-symbols              keep STT_FILE symbols
+  --pad-to ADDR                    (-O binary) extend the image to load address ADDR
+  -I/-O/-F TARGET                  accepted when TARGET is the input's own format
+  -p, --preserve-dates             copy the input's access/modification times
+  -D, -U                           accepted (they only affect archives)
+  --drop-trailer                   copy a file ending in a signature/proof, without the trailer
+  -v, --verbose / -V, --version
+Options GNU has and elfhash does not support are refused with exit 2 (docs/cli.md).
 )";
 
 }  // namespace
@@ -40,19 +60,34 @@ int cmd_objcopy(int argc, char** argv) {
     std::fputs(kHelp, stdout);
     return kExitOk;
   }
+  if (a.version) {
+    print_version("objcopy");
+    return kExitOk;
+  }
   if (a.positional.empty() || a.positional.size() > 2)
     return usage_error("objcopy", "expected IN [OUT]");
-  auto in = MappedFile::open(a.positional[0]);
+  if (a.has_pad_to && a.format != elf::OutputFormat::kBinary)
+    return usage_error("objcopy", "--pad-to is supported with -O binary only");
+  const std::string& path = a.positional[0];
+  struct ::stat st {};
+  auto in = MappedFile::open(path);
   if (!in) return report(in.error(), kExitError);
+  if (::stat(path.c_str(), &st) != 0) st = {};
+  std::string target;
+  auto image = check_input(**in, path, a, &target);
+  if (!image) return report(image.error(), kExitError);
   elf::CopyJob job;
   job.input = *in;
-  job.image_size = (*in)->bytes().size();
-  job.output = a.positional.size() == 2 ? a.positional[1] : a.positional[0];
+  job.image_size = *image;
+  job.output = a.positional.size() == 2 ? a.positional[1] : path;
   job.mode = (*in)->mode();
   job.format = a.format;
   job.fsync = a.fsync;
-  auto st = elf::run_copy(job, a.copy);
-  if (!st) return report(st.error(), kExitError);
+  job.pad_to = a.pad_to;
+  auto done = elf::run_copy(job, a.copy);
+  if (!done) return report(done.error(), kExitError);
+  auto fin = finish_output(path, job.output, a.format == elf::OutputFormat::kBinary ? "binary" : target, a, st);
+  if (!fin) return report(fin.error(), kExitError);
   return kExitOk;
 }
 

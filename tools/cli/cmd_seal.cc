@@ -62,9 +62,7 @@ std::optional<std::string> strip_options(const std::string& value, std::optional
   if (!err.empty()) return "--install-mod-strip: " + err;
   if (!a.positional.empty() || !a.output.empty() || a.jobs != 0 || a.drop_trailer || a.help)
     return "--install-mod-strip takes strip options only (no files, -o, -j, --drop-trailer)";
-  if (a.copy.strip == elf::StripMode::kNone && a.copy.remove_sections.empty() && a.copy.strip_symbols.empty() &&
-      a.copy.strip_unneeded_symbols.empty())
-    return "--install-mod-strip: GNU strip's default (--strip-all) is not supported: use 1 (--strip-debug) or --strip-unneeded";
+  apply_strip_default(a);  // kbuild runs $(STRIP) with these words: GNU strip's default applies
   out = a.copy;
   return std::nullopt;
 }

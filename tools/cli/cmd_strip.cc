@@ -2,6 +2,8 @@
 // parallel. Files ending in a module signature/proof trailer are refused unless --drop-trailer.
 #include <fmt/core.h>
 
+#include <sys/stat.h>
+
 #include <atomic>
 #include <cstdio>
 #include <optional>
@@ -17,17 +19,21 @@
 namespace elfhash::cli {
 namespace {
 
-constexpr const char* kHelp = R"(usage: elfhash strip (-g | --strip-debug | --strip-unneeded) [OPTIONS] FILE...
+constexpr const char* kHelp = R"(usage: elfhash strip [OPTIONS] FILE...
 
 Strips ELF files in place (atomically) with GNU strip's semantics; output is byte-identical to
 GNU strip for kernel modules. Files are processed in parallel.
 
+  -s, --strip-all               remove all symbols and relocations (the default, as in GNU strip,
+                                unless -g/--strip-unneeded/-x/-X/-N is given)
   -g, -S, -d, --strip-debug     remove debugging sections and symbols
   --strip-unneeded              remove everything not needed for relocation
   -R, --remove-section PATTERN  also remove matching sections
   -N, --strip-symbol NAME       also remove symbol NAME (-w: NAME is a glob)
   --strip-unneeded-symbol NAME  remove NAME unless a relocation needs it
-  -o OUT                        write to OUT (one FILE only)
+  -x, -X, -K NAME, --keep-section PAT, --remove-relocations PAT, --strip-dwo,
+  --keep-file-symbols, -p, -D, -U, -v, -V, -I/-O/-F TARGET (the input's own)   as in GNU strip
+  -o, --output-file OUT         write to OUT (one FILE only)
   -j, --jobs N                  parallel jobs (default: all cores)
   --drop-trailer                allow stripping a file that ends in a module signature or Merkle
                                 proof; the trailer is removed (it would be invalid afterwards)
@@ -37,24 +43,21 @@ GNU strip for kernel modules. Files are processed in parallel.
 std::optional<Error> strip_one(const std::string& path, const std::string& out, const ParsedCopyArgs& a) {
   auto in = MappedFile::open(path);
   if (!in) return in.error();
+  struct ::stat st {};
+  if (::stat(path.c_str(), &st) != 0) st = {};
+  std::string target;
+  auto image = check_input(**in, path, a, &target);
+  if (!image) return image.error();
   elf::CopyJob job;
   job.input = *in;
-  job.image_size = (*in)->bytes().size();
+  job.image_size = *image;
   job.output = out;
   job.mode = (*in)->mode();
   job.fsync = a.fsync;
-  if (merkle::has_trailer_marker((*in)->bytes())) {
-    auto t = merkle::parse_trailer((*in)->bytes(), path);
-    if (!t) return t.error();
-    if (!a.drop_trailer)
-      return make_error(path, t->image_size,
-                        fmt::format("file ends in an appended module {} (\"~Module signature appended~\"); "
-                                    "stripping would destroy it (use --drop-trailer to strip anyway)",
-                                    merkle::trailer_kind_name(t->kind)));
-    job.image_size = t->image_size;
-  }
-  auto st = elf::run_copy(job, a.copy);
-  if (!st) return st.error();
+  auto done = elf::run_copy(job, a.copy);
+  if (!done) return done.error();
+  auto fin = finish_output(path, out, target, a, st);
+  if (!fin) return fin.error();
   return std::nullopt;
 }
 
@@ -68,11 +71,13 @@ int cmd_strip(int argc, char** argv) {
     std::fputs(kHelp, stdout);
     return kExitOk;
   }
+  if (a.version) {
+    print_version("strip");
+    return kExitOk;
+  }
   if (a.positional.empty()) return usage_error("strip", "no input files");
   if (!a.output.empty() && a.positional.size() != 1) return usage_error("strip", "-o takes exactly one input file");
-  if (a.copy.strip == elf::StripMode::kNone && a.copy.remove_sections.empty() && a.copy.strip_symbols.empty() &&
-      a.copy.strip_unneeded_symbols.empty())
-    return usage_error("strip", "GNU strip's default (--strip-all) is not supported: pass --strip-debug or --strip-unneeded");
+  apply_strip_default(a);
   const size_t n = a.positional.size();
   std::vector<std::optional<Error>> errors(n);
   unsigned jobs = a.jobs ? a.jobs : std::max(1u, std::thread::hardware_concurrency());

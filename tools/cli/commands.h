@@ -9,6 +9,9 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitNegative = 1;
 inline constexpr int kExitError = 2;
 
+// elfhash's release, printed by `objcopy --version`/`strip --version`.
+inline constexpr const char* kElfhashVersion = "0.11";
+
 int cmd_objcopy(int argc, char** argv);
 int cmd_strip(int argc, char** argv);
 int cmd_modules_merkle_tree(int argc, char** argv);

@@ -2,6 +2,16 @@
 
 #include <fmt/core.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+
+#include "elf/reader.h"
+#include "merkle/modsig/trailer.h"
+#include "tools/cli/commands.h"
 #include "tools/cli/common.h"
 
 namespace elfhash::cli {
@@ -14,6 +24,40 @@ bool split_eq(const std::string& v, elf::SectionFile& out) {
   out.file = v.substr(eq + 1);
   return true;
 }
+
+bool parse_u64(std::string_view v, uint64_t& out) {
+  int base = 10;
+  if (v.starts_with("0x") || v.starts_with("0X")) {
+    v.remove_prefix(2);
+    base = 16;
+  }
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out, base);
+  return ec == std::errc() && end == v.data() + v.size() && !v.empty();
+}
+
+// --set-section-flags/--rename-section flag lists (binutils parse_flags).
+std::string parse_flags(const std::string& text, const char* option, uint32_t& flags) {
+  std::string bad;
+  if (!elf::parse_section_flags(text, &flags, &bad)) return fmt::format("unrecognized section flag '{}' in {}", bad, option);
+  return "";
+}
+
+// Options binutils 2.40 has that elfhash refuses (exit 2) rather than approximate: each would change
+// the output in a way elfhash cannot yet reproduce byte for byte.
+constexpr std::string_view kRefused[] = {
+    "--compress-debug-sections", "--extract-dwo", "--extract-symbol", "--localize-hidden",
+    "-M", "--merge-notes", "--no-merge-notes", "--keep-section-symbols", "--weaken", "--debugging",
+    "--change-leading-char", "--remove-leading-char", "--strip-section-headers", "--interleave", "-i",
+    "--reverse-bytes", "--srec-forceS3", "--impure", "--pure", "--readonly-text", "--writable-text",
+    "--gap-fill", "--add-symbol", "--localize-symbol", "--globalize-symbol", "--weaken-symbol",
+    "--keep-global-symbol", "--redefine-sym", "--redefine-syms", "--prefix-symbols", "--prefix-sections",
+    "--prefix-alloc-sections", "--change-addresses", "--adjust-vma", "--change-section-address",
+    "--change-section-lma", "--change-section-vma", "--change-start", "--set-start", "--elf-stt-common",
+    "--file-alignment", "--heap", "--image-base", "--section-alignment", "--stack", "--subsystem",
+    "--binary-architecture", "-B", "--set-section-flags-from", "--verilog-data-width", "--info",
+    "--strip-symbols", "--strip-unneeded-symbols", "--keep-symbols", "--localize-symbols",
+    "--globalize-symbols", "--weaken-symbols", "--keep-global-symbols", "-L", "-G", "-W", "-b", "--byte",
+};
 
 // Options with a value; returns "" when handled, an error text, or "no" when `argv[i]` is not one.
 std::string value_option(CopyTool tool, int argc, char** argv, int& i, ParsedCopyArgs& a) {
@@ -32,24 +76,59 @@ std::string value_option(CopyTool tool, int argc, char** argv, int& i, ParsedCop
       a.copy.strip_symbols.push_back(v);
     } else if (m({"--strip-unneeded-symbol"})) {
       a.copy.strip_unneeded_symbols.push_back(v);
+    } else if (m({"-K", "--keep-symbol"})) {
+      a.copy.keep_symbols.push_back(v);
+    } else if (m({"--keep-section"})) {
+      a.copy.keep_sections.add(v);
+    } else if (m({"--remove-relocations"})) {
+      a.copy.remove_relocations.add(v);
+    } else if (m({"-I", "--input-target", "-F", "--target"})) {
+      a.targets.push_back(v);  // checked against the input (check_targets)
     } else if (tool == CopyTool::kObjcopy && m({"--set-section-flags"})) {
       auto eq = v.find('=');
       if (eq == std::string::npos || eq == 0) return fmt::format("bad --set-section-flags '{}': expected SECTION=FLAGS", v);
       uint32_t flags;
-      std::string bad;
-      if (!elf::parse_section_flags(v.substr(eq + 1), &flags, &bad))
-        return fmt::format("unrecognized section flag '{}' in --set-section-flags", bad);
+      if (auto e = parse_flags(v.substr(eq + 1), "--set-section-flags", flags); !e.empty()) return e;
       a.copy.set_flags.emplace_back(v.substr(0, eq), flags);
+    } else if (tool == CopyTool::kObjcopy && m({"--rename-section"})) {
+      auto eq = v.find('=');
+      if (eq == std::string::npos || eq == 0 || eq + 1 == v.size())
+        return fmt::format("bad --rename-section '{}': expected OLD=NEW[,FLAGS]", v);
+      elf::CopyOptions::Rename r;
+      r.from = v.substr(0, eq);
+      std::string rest = v.substr(eq + 1);
+      if (auto comma = rest.find(','); comma != std::string::npos) {
+        if (auto e = parse_flags(rest.substr(comma + 1), "--rename-section", r.flags); !e.empty()) return e;
+        r.has_flags = true;
+        rest.resize(comma);
+      }
+      r.to = rest;
+      a.copy.rename_sections.push_back(std::move(r));
+    } else if (tool == CopyTool::kObjcopy && m({"--set-section-alignment"})) {
+      auto eq = v.find('=');
+      uint64_t align = 0;
+      // binutils: the alignment is a power of two in bytes, stored as its exponent.
+      if (eq == std::string::npos || eq == 0 || !parse_u64(v.substr(eq + 1), align) || align == 0 || (align & (align - 1)))
+        return fmt::format("bad --set-section-alignment '{}': expected SECTION=ALIGN, ALIGN a power of two", v);
+      a.copy.set_alignment.emplace_back(v.substr(0, eq), align);
+    } else if (tool == CopyTool::kObjcopy && m({"--add-gnu-debuglink"})) {
+      a.copy.gnu_debuglink = v;
+    } else if (tool == CopyTool::kObjcopy && m({"--pad-to"})) {
+      if (!parse_u64(v, a.pad_to)) return fmt::format("bad --pad-to address '{}'", v);
+      a.has_pad_to = true;
+
     } else if (tool == CopyTool::kObjcopy && m({"--add-section"})) {
       if (!split_eq(v, a.copy.add_sections.emplace_back())) return fmt::format("bad --add-section '{}': expected SECTION=FILE", v);
     } else if (tool == CopyTool::kObjcopy && m({"--update-section"})) {
       if (!split_eq(v, a.copy.update_sections.emplace_back())) return fmt::format("bad --update-section '{}': expected SECTION=FILE", v);
     } else if (tool == CopyTool::kObjcopy && m({"--dump-section"})) {
       if (!split_eq(v, a.copy.dump_sections.emplace_back())) return fmt::format("bad --dump-section '{}': expected SECTION=FILE", v);
-    } else if (tool == CopyTool::kObjcopy && m({"-O", "--output-target"})) {
-      if (v != "binary") return fmt::format("unsupported output target '{}' (only 'binary'; ELF output keeps the input's format)", v);
-      a.format = elf::OutputFormat::kBinary;
-    } else if (tool == CopyTool::kStrip && m({"-o"})) {
+    } else if (m({"-O", "--output-target"})) {
+      if (tool == CopyTool::kObjcopy && v == "binary")
+        a.format = elf::OutputFormat::kBinary;
+      else
+        a.targets.push_back(v);
+    } else if (tool == CopyTool::kStrip && m({"-o", "--output-file"})) {
       a.output = v;
     } else if (tool == CopyTool::kStrip && m({"-j", "--jobs"})) {
       if (!parse_count(v, a.jobs)) return fmt::format("bad job count '{}'", v);
@@ -63,13 +142,43 @@ std::string value_option(CopyTool tool, int argc, char** argv, int& i, ParsedCop
 }
 
 bool flag_option(CopyTool tool, std::string_view arg, ParsedCopyArgs& a) {
+  const bool strip = tool == CopyTool::kStrip;
   if (arg == "-w" || arg == "--wildcard") {
     a.copy.wildcard = true;
-  } else if (arg == "-g" || arg == "--strip-debug" || (tool == CopyTool::kStrip && (arg == "-S" || arg == "-d"))) {
+  } else if (arg == "-g" || arg == "--strip-debug" || (strip && (arg == "-S" || arg == "-d"))) {
     a.copy.strip = elf::StripMode::kDebug;
   } else if (arg == "--strip-unneeded") {
     a.copy.strip = elf::StripMode::kUnneeded;
-  } else if (tool == CopyTool::kStrip && arg == "--drop-trailer") {
+  } else if (arg == "--strip-all" || arg == (strip ? "-s" : "-S")) {
+    a.copy.strip = elf::StripMode::kAll;
+  } else if (tool == CopyTool::kObjcopy && (arg == "--compress-debug-sections" || arg == "--compress-debug-sections=zlib" ||
+             arg == "--compress-debug-sections=zlib-gabi")) {
+    a.copy.compress = elf::CopyOptions::Compress::kZlib;
+  } else if (tool == CopyTool::kObjcopy && arg == "--compress-debug-sections=zstd") {
+    a.copy.compress = elf::CopyOptions::Compress::kZstd;
+  } else if (arg == "--only-keep-debug") {
+    a.copy.strip = elf::StripMode::kNonDebug;
+  } else if (arg == "--strip-dwo") {
+    a.copy.strip = elf::StripMode::kDwo;
+  } else if (arg == "-x" || arg == "--discard-all") {
+    a.copy.discard = elf::DiscardLocals::kAll;
+  } else if (arg == "-X" || arg == "--discard-locals") {
+    a.copy.discard = elf::DiscardLocals::kCompilerLabels;
+  } else if (arg == "--keep-file-symbols") {
+    a.copy.keep_file_symbols = true;
+  } else if (arg == "-p" || arg == "--preserve-dates") {
+    a.preserve_dates = true;
+  } else if (arg == "-D" || arg == "--enable-deterministic-archives" || arg == "-U" ||
+             arg == "--disable-deterministic-archives") {
+    // Only archive member headers differ with -D/-U; elfhash writes no archives (an archive input is
+    // refused as not ELF), so for its inputs both are GNU's output unchanged.
+  } else if (arg == "-v" || arg == "--verbose") {
+    a.verbose = true;
+  } else if (arg == "-V" || arg == "--version") {
+    a.version = true;
+  } else if (tool == CopyTool::kObjcopy && arg == "--decompress-debug-sections") {
+    a.copy.decompress = true;
+  } else if (arg == "--drop-trailer") {
     a.drop_trailer = true;
   } else if (arg == "--fsync") {
     a.fsync = true;
@@ -99,10 +208,75 @@ std::string parse_copy_args(CopyTool tool, int argc, char** argv, ParsedCopyArgs
     }
     if (flag_option(tool, arg, a)) continue;
     std::string r = value_option(tool, argc, argv, i, a);
-    if (r == "no") return fmt::format("unrecognized or unsupported option '{}'", arg);
+    if (r == "no") {
+      std::string_view name = arg.substr(0, arg.find('='));
+      for (auto k : kRefused)
+        if (name == k) return fmt::format("option '{}' is not supported (by 'elfhash {}'; see docs/cli.md)", name,
+                                          tool == CopyTool::kStrip ? "strip" : "objcopy");
+      return fmt::format("unrecognized or unsupported option '{}'", arg);
+    }
     if (!r.empty()) return r;
   }
   return "";
+}
+
+void apply_strip_default(ParsedCopyArgs& a) {
+  if (a.copy.strip == elf::StripMode::kNone && a.copy.discard == elf::DiscardLocals::kUndef &&
+      a.copy.strip_symbols.empty())
+    a.copy.strip = elf::StripMode::kAll;
+}
+
+std::string gnu_target_name(const elf::ElfFile& f) {
+  const bool is64 = f.is64(), le = f.endian() == elf::Endian::kLittle;
+  switch (f.header().machine) {
+    case 62:  // EM_X86_64
+      return is64 ? "elf64-x86-64" : "elf32-x86-64";
+    case 3:  // EM_386
+      return "elf32-i386";
+    case 183:  // EM_AARCH64
+      return le ? "elf64-littleaarch64" : "elf64-bigaarch64";
+    default: return fmt::format("elf{}-{}", is64 ? 64 : 32, le ? "little" : "big");
+  }
+}
+
+Result<size_t> check_input(const MappedFile& in, const std::string& path, const ParsedCopyArgs& a, std::string* target) {
+  size_t image = in.bytes().size();
+  if (merkle::has_trailer_marker(in.bytes())) {
+    auto t = merkle::parse_trailer(in.bytes(), path);
+    if (!t) return t.error();
+    if (!a.drop_trailer)
+      return make_error(path, t->image_size,
+                        fmt::format("file ends in an appended module {} (\"~Module signature appended~\"); "
+                                    "the output would lose it (use --drop-trailer to proceed without it)",
+                                    merkle::trailer_kind_name(t->kind)));
+    image = t->image_size;
+  }
+  EH_ASSIGN(auto elf, elf::ElfFile::parse(MappedFile::from_memory(in.bytes().first(image), path)));
+  *target = gnu_target_name(elf);
+  for (const auto& t : a.targets)
+    if (t != *target)
+      return make_error(path, 0, fmt::format("target '{}' is not the input's format '{}': elfhash does not convert "
+                                             "between ELF formats", t, *target));
+  return image;
+}
+
+Status finish_output(const std::string& in, const std::string& out, const std::string& target,
+                     const ParsedCopyArgs& a, const struct ::stat& in_stat) {
+  if (a.preserve_dates) {
+    // binutils set_times: the input's access and modification times on the output.
+    const struct timespec times[2] = {in_stat.st_atim, in_stat.st_mtim};
+    if (utimensat(AT_FDCWD, out.c_str(), times, 0) != 0)
+      return make_error(out, kNoOffset, fmt::format("--preserve-dates: cannot set the times: {}", std::strerror(errno)));
+  }
+  if (a.verbose) std::printf("copy from `%s' [%s] to `%s' [%s]\n", in.c_str(), target.c_str(), out.c_str(), target.c_str());
+  return ok_status();
+}
+
+void print_version(const char* tool) {
+  std::printf("elfhash %s (elfhash %s, GNU Binutils compatible) 2.40\n"
+              "elfhash: the objcopy/strip of GNU Binutils 2.40, byte for byte where it supports an option\n"
+              "and a clear error where it does not (docs/cli.md).\n",
+              tool, kElfhashVersion);
 }
 
 }  // namespace elfhash::cli

@@ -8,6 +8,9 @@
 
 #include "elf/copy.h"
 #include "elf/ops.h"
+#include "elf/reader.h"
+
+#include <sys/stat.h>
 
 namespace elfhash::cli {
 
@@ -17,14 +20,41 @@ struct ParsedCopyArgs {
   std::vector<std::string> positional;
   std::string output;      // strip -o
   unsigned jobs = 0;       // strip -j (0 = all cores)
-  bool drop_trailer = false;
-  bool fsync = false;  // --fsync (elf/atomic_file.h)
+  bool drop_trailer = false;  // --drop-trailer: copy a file that ends in a signature/proof without it
+  bool fsync = false;         // --fsync (elf/atomic_file.h)
   bool help = false;
+  bool version = false;         // -V/--version
+  bool verbose = false;         // -v/--verbose
+  bool preserve_dates = false;  // -p/--preserve-dates
+  std::vector<std::string> targets;  // -I/-O/-F ELF target names: must be the input's own
+  uint64_t pad_to = 0;          // --pad-to ADDRESS (-O binary only)
+  bool has_pad_to = false;
 };
 
 enum class CopyTool { kObjcopy, kStrip };
 
 // Returns an error message ("unrecognized option '--x'") or empty on success.
 std::string parse_copy_args(CopyTool tool, int argc, char** argv, ParsedCopyArgs& out);
+
+// GNU strip's default (strip.c): without a stripping option, -x/-X or -N, strip means --strip-all
+// (so `strip -R .comment` also strips everything).
+void apply_strip_default(ParsedCopyArgs& a);
+
+// BFD's name for the input's format ("elf64-x86-64"), as -I/-O/-F and -v spell it.
+std::string gnu_target_name(const elf::ElfFile& f);
+
+// The checks objcopy and strip share before copying one input: a file ending in a module signature
+// or Merkle proof is refused unless --drop-trailer (then the trailer is cut off); -I/-O/-F must name
+// the input's own format. Returns the size of the ELF image and stores the target name.
+Result<size_t> check_input(const MappedFile& in, const std::string& path, const ParsedCopyArgs& a, std::string* target);
+
+// -p and -v after one file was written: GNU copies the input's access/modification times and
+// prints "copy from `IN' [T] to `OUT' [T]".
+Status finish_output(const std::string& in, const std::string& out, const std::string& target,
+                     const ParsedCopyArgs& a, const struct ::stat& in_stat);
+
+// The first line of GNU's --version (kbuild's Kconfig only checks that it does not name llvm;
+// configure scripts read the last word as the binutils version).
+void print_version(const char* tool);
 
 }  // namespace elfhash::cli

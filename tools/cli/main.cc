@@ -8,6 +8,22 @@
 
 namespace {
 
+// Multi-call (docs/cli.md "Links"): the basename of argv[0] names the command when it is `objcopy`,
+// `strip` or `<triple>-objcopy`/`<triple>-strip` (how kbuild's $(CROSS_COMPILE)objcopy and distro
+// tools find binutils). `llvm-objcopy`/`llvm-strip` are LLVM's names and are not taken.
+const char* multicall_command(std::string_view argv0) {
+  auto slash = argv0.rfind('/');
+  std::string_view base = slash == std::string_view::npos ? argv0 : argv0.substr(slash + 1);
+  for (const char* tool : {"objcopy", "strip"}) {
+    std::string_view t = tool;
+    if (base == t) return tool;
+    if (base.size() > t.size() + 1 && base.ends_with(t) && base[base.size() - t.size() - 1] == '-' &&
+        !base.starts_with("llvm-"))
+      return tool;
+  }
+  return nullptr;
+}
+
 struct Command {
   const char* name;
   int (*run)(int, char**);
@@ -40,6 +56,12 @@ int usage(FILE* out) {
 int main(int argc, char** argv) {
   // Before any thread: SIGINT/SIGTERM/SIGHUP remove this run's temporaries, then end the process.
   elfhash::install_signal_cleanup();
+  if (argc >= 1 && argv[0]) {
+    if (const char* as = multicall_command(argv[0])) {
+      for (const auto& c : kCommands)
+        if (std::strcmp(c.name, as) == 0) return c.run(argc, argv);  // argv[0] stands for the command
+    }
+  }
   if (argc < 2) return usage(stderr);
   std::string_view cmd = argv[1];
   if (cmd == "--help" || cmd == "-h" || cmd == "help") return usage(stdout);

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Distro packaging parity (issue 11, item 6): the strip/objcopy command lines of Debian's dh_strip,
+# rpm's find-debuginfo and Arch's makepkg, run by GNU binutils 2.40 and by elfhash on real ELF files,
+# compared byte for byte. Reports, per recipe, how many outputs are identical, differ, or are refused
+# by elfhash (exit 2: an option or an edit it does not support; never a silent difference).
+#   usage: distro_strip_parity.sh [--sample N] [FILE|DIR...]
+#   default corpus: /usr/bin, /usr/lib/x86_64-linux-gnu and the cached Debian modules in ~/.cache/elfhash
+#   --sample N: the first N ELF files of the sorted corpus (CI uses a sample). Exit 1 if any output
+#   differs from GNU's (a refusal is counted, not failed).
+set -uo pipefail
+E=${ELFHASH:-$(cd "$(dirname "$0")/../.." && pwd)/bazel-bin/tools/elfhash}
+sample=0
+if [ "${1:-}" = --sample ]; then sample=$2; shift 2; fi
+roots=("$@")
+((${#roots[@]})) || roots=(/usr/bin /usr/lib/x86_64-linux-gnu "${ELFHASH_CACHE:-$HOME/.cache/elfhash}/debian")
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# ELF executables, shared objects and modules: regular files starting with \x7fELF.
+find "${roots[@]}" -type f \( -perm -u+x -o -name '*.so*' -o -name '*.ko' \) 2>/dev/null | LC_ALL=C sort |
+  while IFS= read -r f; do [ "$(head -c 4 "$f" 2>/dev/null)" = $'\x7fELF' ] && echo "$f"; done >"$tmp/corpus"
+((sample > 0)) && head -n "$sample" "$tmp/corpus" >"$tmp/c2" && mv "$tmp/c2" "$tmp/corpus"
+
+kind() {  # exec | shlib | module | other, as dh_strip and makepkg classify files
+  case $1 in *.ko) echo module; return;; esac
+  local t; t=$(readelf -h "$1" 2>/dev/null | awk '/Type:/{print $2}')
+  case $t in EXEC) echo exec;; DYN) case $1 in *.so|*.so.*) echo shlib;; *) echo exec;; esac;; *) echo other;; esac
+}
+# recipe NAME KIND TOOL OPTIONS...: which files it applies to, and its command line
+recipes() {
+  cat <<'EOF'
+dh_strip-shlib shlib strip --remove-section=.comment --remove-section=.note --strip-unneeded
+dh_strip-exec exec strip --remove-section=.comment --remove-section=.note
+dh_strip-module module strip --remove-section=.comment --remove-section=.note --strip-unneeded
+dh_strip-debuglink any objcopy --only-keep-debug
+find-debuginfo-module module strip --strip-debug --keep-section .BTF
+makepkg-module module strip --strip-debug
+makepkg-exec exec strip --strip-all
+makepkg-shlib shlib strip --strip-unneeded
+EOF
+}
+declare -A same diff refused
+bad=0
+while IFS= read -r f; do
+  k=$(kind "$f")
+  while read -r name applies tool opts; do
+    [ "$applies" = any ] || [ "$applies" = "$k" ] || continue
+    rm -f "$tmp/g" "$tmp/e"
+    # shellcheck disable=SC2086
+    if [ "$tool" = strip ]; then
+      /usr/bin/strip $opts -o "$tmp/g" "$f" 2>/dev/null || continue  # GNU itself refuses: not a case
+      "$E" strip $opts -o "$tmp/e" "$f" 2>"$tmp/err"; rc=$?
+    else
+      /usr/bin/objcopy $opts "$f" "$tmp/g" 2>/dev/null || continue
+      "$E" objcopy $opts "$f" "$tmp/e" 2>"$tmp/err"; rc=$?
+    fi
+    if [ $rc = 2 ]; then refused[$name]=$((${refused[$name]:-0} + 1))
+    elif [ $rc = 0 ] && cmp -s "$tmp/g" "$tmp/e"; then same[$name]=$((${same[$name]:-0} + 1))
+    else diff[$name]=$((${diff[$name]:-0} + 1)); bad=1; echo "DIFF $name $f"; fi
+  done < <(recipes)
+done <"$tmp/corpus"
+echo "corpus: $(wc -l <"$tmp/corpus") ELF files"
+p=0 fl=0
+while read -r name _; do
+  printf '%-24s same %6d  differ %4d  refused %6d\n' "$name" "${same[$name]:-0}" "${diff[$name]:-0}" "${refused[$name]:-0}"
+  p=$((p + ${same[$name]:-0})); fl=$((fl + ${diff[$name]:-0}))
+done < <(recipes)
+echo "$p passed, $fl failed"
+exit $bad

@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# elfhash as a drop-in objcopy/strip (issue 11): multi-call links, --version, the GNU options added
+# for kbuild and distro packaging, and the former silent divergences, each compared byte for byte
+# with GNU binutils 2.40 (/usr/bin/objcopy, /usr/bin/strip) on the generated fixtures.
+set -u
+. "$(dirname "$0")/lib.sh" 2>/dev/null || . "$(runfile tools/tests/lib.sh)"
+E=$(readlink -f "${ELFHASH:-$(runfile tools/elfhash)}")
+FX=${FIXTURES:-$(runfile testdata)}
+FX=$(cd "$FX" && pwd)
+T=${TEST_TMPDIR:-$(mktemp -d)}
+cd "$T"
+mkdir -p bin && for n in objcopy strip x86_64-linux-gnu-strip aarch64-linux-gnu-objcopy llvm-strip; do ln -sf "$E" bin/$n; done
+
+# --- multi-call ---
+multicall() {
+  bin/objcopy -g "$FX/x86_64-module.o" a.o && objcopy -g "$FX/x86_64-module.o" g.o && cmp a.o g.o &&
+    bin/x86_64-linux-gnu-strip -g -o b.o "$FX/x86_64-module.o" && cmp b.o g.o &&
+    bin/aarch64-linux-gnu-objcopy -g "$FX/x86_64-module.o" c.o && cmp c.o g.o
+}
+check "links named objcopy, <triple>-strip, <triple>-objcopy run those commands" multicall
+llvm_not_taken() { bin/llvm-strip -g a.o 2>err.txt; [ $? = 2 ] && grep -q "unknown command '-g'" err.txt; }
+check "llvm-strip is not one of ours (LLVM's name)" llvm_not_taken
+version_line() {
+  local l; l=$(bin/objcopy --version | head -n1) || return 1
+  [[ $l =~ ^elfhash\ objcopy\ \(elfhash\ [0-9.]+,\ GNU\ Binutils\ compatible\)\ 2\.40$ ]] &&
+    [ "$(bin/strip -V | head -n1 | cut -d' ' -f2)" = strip ] &&
+    sh -c "bin/objcopy --version | head -n1 | grep -qv llvm"  # arch/x86/Kconfig X86_X32_ABI probe
+}
+check "--version: GNU-shaped first line naming elfhash; kbuild's llvm probe passes" version_line
+
+same() {  # same TOOL FIXTURE OPTIONS...: GNU and elfhash give the same bytes (strip: via -o)
+  local tool=$1 f=$FX/$2; shift 2; rm -f g.out e.out
+  if [ "$tool" = objcopy ]; then objcopy "$@" "$f" g.out && "$E" objcopy "$@" "$f" e.out
+  else strip "$@" -o g.out "$f" && "$E" strip "$@" -o e.out "$f"; fi && cmp g.out e.out
+}
+refused() {  # refused TOOL OPTIONS... -- FIXTURE: exit 2, the message names the option, no output
+  local tool=$1 opt=$2; shift 2; local args=() f; while [ "$1" != -- ]; do args+=("$1"); shift; done; f=$FX/$2
+  rm -f e.out; "$E" "$tool" "${args[@]}" "$f" e.out 2>err.txt; [ $? = 2 ] && [ ! -e e.out ] && grep -q -- "$opt" err.txt
+}
+
+# --- the options of the issue, against GNU ---
+for fx in x86_64-module.o x86_64-start.o cross-i386.o vmlinux.unstripped; do
+  check "$fx objcopy -S = GNU" same objcopy $fx -S
+  check "$fx objcopy --strip-all = GNU" same objcopy $fx --strip-all
+  check "$fx strip -s = GNU" same strip $fx -s
+  check "$fx strip (default --strip-all) = GNU" same strip $fx
+  check "$fx -x = GNU" same objcopy $fx -x
+  check "$fx -X = GNU" same objcopy $fx -X
+  check "$fx -K with --strip-unneeded = GNU" same objcopy $fx --strip-unneeded -K foo_counter -K main
+  check "$fx --keep-section beats -R = GNU" same objcopy $fx --keep-section .comment -R .comment -R '.debug*'
+  # (GNU 2.40 asserts on x86_64-module.o's grouped relocation sections: bfd/elf.c:3580)
+  [ $fx = x86_64-module.o ] ||
+    check "$fx --remove-relocations = GNU" same objcopy $fx --remove-relocations '.text*' --remove-relocations .data
+  check "$fx --strip-dwo = GNU" same strip $fx --strip-dwo
+  check "$fx --keep-file-symbols = GNU" same strip $fx --strip-debug --keep-file-symbols
+  check "$fx --add-gnu-debuglink = GNU" same objcopy $fx --add-gnu-debuglink="$FX/cross-i386.o"
+  check "$fx -D/-U (no archive) = GNU" same objcopy $fx -D -U -g
+done
+for fx in x86_64-module.o x86_64-start.o cross-i386.o; do
+  check "$fx --rename-section = GNU" same objcopy $fx --rename-section .data=.mydata --rename-section .text=.t2,alloc,code,readonly
+  check "$fx --set-section-alignment = GNU" same objcopy $fx --set-section-alignment .data=64 --set-section-alignment '.rodata*=128'
+done
+check "-I/-O naming the input's own format = GNU" same objcopy x86_64-module.o -I elf64-x86-64 -O elf64-x86-64 -g
+output_file() {
+  strip --strip-unneeded -o g.o "$FX/x86_64-module.o" && "$E" strip --strip-unneeded --output-file e.o "$FX/x86_64-module.o" &&
+    cmp g.o e.o && "$E" strip --strip-unneeded --output-file=e2.o "$FX/x86_64-module.o" && cmp g.o e2.o
+}
+check "strip --output-file = GNU's -o" output_file
+check "--rename-section with alloc but no contents makes NOBITS = GNU" \
+  same objcopy x86_64-start.o --rename-section .text.helper=.d2,alloc --rename-section .text=.t,alloc,load
+preserve_dates() {
+  cp "$FX/x86_64-module.o" in.o && touch -d '2001-02-03 04:05:06' in.o && "$E" objcopy -p -g in.o p.o &&
+    [ "$(stat -c %Y p.o)" = "$(stat -c %Y in.o)" ] && objcopy -g in.o g.o && cmp p.o g.o
+}
+check "-p/--preserve-dates copies the input's mtime, same bytes" preserve_dates
+verbose() { "$E" objcopy -v -g "$FX/x86_64-module.o" v.o >out.txt && grep -q "^copy from \`.*x86_64-module.o' \[elf64-x86-64\] to \`v.o' \[elf64-x86-64\]$" out.txt; }
+check "-v prints GNU's 'copy from' line" verbose
+check "-O elf32-x86-64 (format conversion) refused, exit 2" refused objcopy elf32-x86-64 -O elf32-x86-64 -- x86_64-module.o
+for fx in x86_64-module.o cross-i386.o vmlinux.unstripped; do
+  for c in "" =zlib =zstd; do check "$fx --compress-debug-sections$c = GNU" same objcopy $fx --compress-debug-sections$c; done
+done
+decompress() {  # GNU-compressed input (zlib and zstd) back to plain sections
+  local c
+  for c in zlib zstd; do
+    objcopy --compress-debug-sections=$c "$FX/vmlinux.unstripped" cv.$c && objcopy --decompress-debug-sections cv.$c g.out &&
+      "$E" objcopy --decompress-debug-sections cv.$c e.out && cmp g.out e.out || return 1
+  done
+}
+check "--decompress-debug-sections of GNU's zlib and zstd sections = GNU" decompress
+check "--decompress-debug-sections with nothing compressed = GNU" same objcopy x86_64-module.o --decompress-debug-sections
+check "--compress-debug-sections=zlib-gnu (.zdebug) refused, exit 2" \
+  refused objcopy --compress-debug-sections --compress-debug-sections=zlib-gnu -- x86_64-module.o
+for fx in x86_64-module.o x86_64-start.o cross-i386.o; do
+  check "$fx --only-keep-debug = GNU" same objcopy $fx --only-keep-debug
+  check "$fx strip --only-keep-debug = GNU" same strip $fx --only-keep-debug
+done
+check "--only-keep-debug on a file with segments (GNU rewrites the layout) refused, exit 2" \
+  refused objcopy --only-keep-debug --only-keep-debug -- vmlinux.unstripped
+debuglink_pair() {  # Debian's -dbgsym recipe: --only-keep-debug, then --add-gnu-debuglink on the stripped file
+  mkdir -p g e && objcopy --only-keep-debug "$FX/x86_64-module.o" g/m.debug &&
+    "$E" objcopy --only-keep-debug "$FX/x86_64-module.o" e/m.debug && cmp g/m.debug e/m.debug &&
+    (cd g && objcopy --strip-debug --add-gnu-debuglink=m.debug "$FX/x86_64-module.o" m.ko) &&
+    (cd e && "$E" objcopy --strip-debug --add-gnu-debuglink=m.debug "$FX/x86_64-module.o" m.ko) && cmp g/m.ko e/m.ko
+}
+check "--only-keep-debug + --add-gnu-debuglink (dh_strip's dbgsym pair) = GNU" debuglink_pair
+check "--pad-to without -O binary refused, exit 2" refused objcopy --pad-to --pad-to=0x500000 -- vmlinux.unstripped
+pad_to() {
+  objcopy -O binary --pad-to 0x403000 "$FX/vmlinux.unstripped" g.bin &&
+    "$E" objcopy -O binary --pad-to 0x403000 "$FX/vmlinux.unstripped" e.bin && cmp g.bin e.bin
+}
+check "-O binary --pad-to = GNU" pad_to
+segment_edit_refused() { refused objcopy .text -j .module_hashes -- vmlinux.unstripped; }
+check "-j on a file with segments (GNU rewrites the program headers) refused, exit 2" segment_edit_refused
+
+gap_refused() {  # a page of slack before a PT_LOAD: GNU re-packs, elfhash refuses
+  python3 - "$FX/vmlinux.unstripped" gap.in <<'PY' || return 1
+import struct, sys
+b = bytearray(open(sys.argv[1], "rb").read())
+phoff, = struct.unpack_from("<Q", b, 32)
+shoff, = struct.unpack_from("<Q", b, 40)
+# Move the file's contents from offset 0x1000 up by one page: the 2nd and 3rd PT_LOAD and every
+# section header offset past 0x1000 follow, so the file stays valid with a page of slack.
+b[0x1000:0x1000] = bytes(0x1000)
+struct.pack_into("<Q", b, 40, shoff + 0x1000)
+phnum, = struct.unpack_from("<H", b, 56)
+for i in range(phnum):
+    o = phoff + 56 * i
+    off, = struct.unpack_from("<Q", b, o + 8)
+    if off >= 0x1000: struct.pack_into("<Q", b, o + 8, off + 0x1000)
+shnum, = struct.unpack_from("<H", b, 60)
+for i in range(shnum):
+    o = shoff + 0x1000 + 64 * i
+    off, = struct.unpack_from("<Q", b, o + 24)
+    if off >= 0x1000: struct.pack_into("<Q", b, o + 24, off + 0x1000)
+open(sys.argv[2], "wb").write(b)
+PY
+  objcopy gap.in g.out 2>/dev/null && ! cmp -s gap.in g.out && rm -f e.out && "$E" objcopy gap.in e.out 2>err.txt
+  [ $? = 2 ] && [ ! -e e.out ] && grep -q "unused before it" err.txt
+}
+check "an executable GNU would re-pack (slack between segments) is refused, exit 2" gap_refused
+
+# --- the former silent divergences ---
+check "strip -R .comment means --strip-all too (GNU strip's default) = GNU" same strip x86_64-module.o -R .comment
+check "strip -R .comment on an executable = GNU" same strip vmlinux.unstripped -R .comment
+printf 'BTF-ish bytes' > blob
+check "--add-section + --set-section-flags on the added section = GNU" \
+  same objcopy x86_64-module.o --add-section .BTF2=blob --set-section-flags .BTF2=alloc,readonly
+check "--set-section-flags: the last matching option wins = GNU" \
+  same objcopy x86_64-module.o --set-section-flags '.data*=alloc' --set-section-flags '.data=alloc,code'
+check "--set-section-flags: a matching '!PATTERN' excludes = GNU" \
+  same objcopy x86_64-module.o --set-section-flags '.d*=alloc,code' --set-section-flags '!.data=alloc'
+check "--set-section-flags .bss=alloc,load,contents with segments grows p_filesz = GNU" \
+  same objcopy vmlinux.unstripped --set-section-flags .bss=alloc,load,contents
+empty_symtab_dropped() {  # a vdso-like shared object: --strip-unneeded empties .symtab, GNU drops it
+  printf 'int vdso_fn(void) { return 42; }\n' > v.c &&
+    cc -shared -nostdlib -fPIC -O2 -Wl,--hash-style=both -o v.so v.c 2>/dev/null || return 0  # no compiler: nothing to test
+  objcopy --strip-unneeded v.so g.so && "$E" objcopy --strip-unneeded v.so e.so && cmp g.so e.so &&
+    ! readelf -SW e.so | grep -q '\.symtab'
+}
+check "--strip-unneeded of a shared object: empty .symtab dropped = GNU" empty_symtab_dropped
+check "--strip-all of an executable: no empty .symtab = GNU" same objcopy vmlinux.unstripped --strip-all
+with_trailer() {
+  cp "$FX/x86_64-module.o" t.o && printf 'SIGNATURE' >> t.o &&
+    printf '\0\0\2\0\0\0\0\0\0\0\0\x09~Module signature appended~\n' >> t.o && cp t.o t.orig
+}
+objcopy_refuses_trailer() {
+  with_trailer && rm -f o.o && "$E" objcopy -R .comment t.o o.o 2>err.txt; [ $? = 2 ] && [ ! -e o.o ] &&
+    cmp t.o t.orig && grep -q "drop-trailer" err.txt && "$E" objcopy -R .comment t.o 2>/dev/null; [ $? = 2 ] && cmp t.o t.orig
+}
+check "objcopy refuses a file ending in a signature, exactly as strip does" objcopy_refuses_trailer
+objcopy_drop_trailer() {
+  with_trailer && "$E" objcopy --drop-trailer -R .comment t.o o.o && "$E" objcopy -R .comment "$FX/x86_64-module.o" p.o && cmp o.o p.o
+}
+check "objcopy --drop-trailer copies the ELF part" objcopy_drop_trailer
+binary_mode() {
+  local m
+  for m in 755 644; do
+    cp "$FX/vmlinux.unstripped" v && chmod $m v && rm -f g.bin e.bin &&
+      objcopy -O binary v g.bin && "$E" objcopy -O binary v e.bin && cmp g.bin e.bin &&
+      [ "$(stat -c %a g.bin)" = "$(stat -c %a e.bin)" ] || { echo "mode $m: GNU $(stat -c %a g.bin) elfhash $(stat -c %a e.bin)"; return 1; }
+  done
+}
+check "-O binary of an executable: GNU's bytes and file mode" binary_mode
+finish
