@@ -46,7 +46,5 @@ class AtomicFile {
 
 // Writes `data` to `path` atomically.
 Status write_file_atomic(const std::string& path, std::span<const uint8_t> data, uint32_t mode = 0644);
-// Reads a whole (small) file.
-Result<std::string> read_small_file(const std::string& path);
 
 }  // namespace elfhash

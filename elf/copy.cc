@@ -48,10 +48,18 @@ Result<std::vector<uint8_t>> binary_image(const Object& o) {
   if (parts.empty()) return std::vector<uint8_t>{};
   uint64_t lo = parts[0].lma, hi = 0;
   for (auto& p : parts) lo = std::min(lo, p.lma);
-  for (auto& p : parts) hi = std::max(hi, p.lma + p.s->size());
-  if (hi - lo > (uint64_t{1} << 32))
+  for (auto& p : parts) {
+    if (p.lma > UINT64_MAX - p.s->size())  // the end would wrap past 2^64
+      return make_error(o.input().path(), kNoOffset,
+                        fmt::format("-O binary: section {} at {:#x} wraps around the address space", p.s->name, p.lma));
+    hi = std::max(hi, p.lma + p.s->size());
+  }
+  // The image is allocated whole: the address span (attacker-chosen) is bounded like any output.
+  if (hi - lo > o.output_limit())
     return make_error(o.input().path(), kNoOffset,
-                      fmt::format("-O binary: sections span {:#x} bytes of address space", hi - lo));
+                      fmt::format("-O binary: sections span {:#x} bytes of address space, over the bound of {:#x} "
+                                  "(input size + added sections + 64 MiB; docs/threat-model.md)",
+                                  hi - lo, o.output_limit()));
   std::vector<uint8_t> out(hi - lo, 0);
   for (auto& p : parts) std::copy(p.s->data.begin(), p.s->data.end(), out.begin() + (p.lma - lo));
   return out;

@@ -8,6 +8,7 @@
 
 #include "elf/atomic_file.h"
 #include "elf/bytes.h"
+#include "elf/small_file.h"
 
 namespace elfhash::elf {
 namespace {
@@ -60,17 +61,18 @@ void mark_removed_sections(Object& o, const CopyOptions& opt) {
   }
 }
 
-// A group whose members are all gone goes too (binutils is_strip_section on SEC_GROUP).
+// A group whose members are all gone goes too (binutils is_strip_section on SEC_GROUP). Members are
+// looked up by input index (O(1)), so this is linear in the total size of the groups: 8000 COMDAT
+// groups no longer cost groups x sections.
 void remove_empty_groups(Object& o) {
   const auto& in = o.input();
   for (auto& g : o.sections) {
     if (g->removed || g->hdr.type != SHT_GROUP) continue;
     auto d = g->data;
     bool any = false;
-    for (size_t i = 4; i + 4 <= d.size(); i += 4) {
-      uint32_t idx = load<uint32_t>(d.data() + i, in.endian());
-      for (auto& s : o.sections)
-        if (s->in_index == idx && !s->removed) any = true;
+    for (size_t i = 4; i + 4 <= d.size() && !any; i += 4) {
+      const Section* m = o.by_input_index(load<uint32_t>(d.data() + i, in.endian()));
+      any = m && !m->removed;
     }
     if (!any && d.size() > 4) g->removed = true;
   }
@@ -85,9 +87,31 @@ void remove_attached_relocs(Object& o, const CopyOptions& opt) {
   }
 }
 
+// A NOBITS section that gains contents changes type, so the checks the reader made for NOBITS (none on
+// sh_offset and sh_size) no longer cover it: its size is an allocation and output bytes. It is
+// bounded by the output budget (elf/limits.h). In a file with program headers an allocated section
+// keeps its file offset (docs/elf-engine.md), but a NOBITS one has no file bytes there: GNU objcopy
+// re-lays out the segments to make room, which elfhash does not do, so that is a clear error.
+Status give_contents(Object& o, Section& s, uint64_t& budget) {
+  if (s.is_alloc() && !o.segments.empty() && s.in_index != 0)
+    return obj_error(o, &s, fmt::format("--set-section-flags: NOBITS section {} would gain contents at a fixed "
+                                        "address in a file with program headers (GNU objcopy re-lays out the "
+                                        "segments; elfhash keeps allocated bytes in place)",
+                                        s.name));
+  if (s.hdr.size > budget)
+    return obj_error(o, &s, fmt::format("--set-section-flags: NOBITS section {} of size {:#x} would gain contents "
+                                        "beyond the output bound of {:#x} bytes (input size + added sections + "
+                                        "64 MiB, docs/threat-model.md)",
+                                        s.name, s.hdr.size, budget));
+  budget -= s.hdr.size;
+  s.set_contents(std::vector<uint8_t>(s.hdr.size, 0));
+  s.hdr.type = SHT_PROGBITS;
+  return ok_status();
+}
+
 // binutils: new ELF flags come from the BFD flag words; OS/processor-specific and structural ELF
 // flags (group, link-order, info-link, TLS) are carried over from the input.
-void set_flags(Section& s, uint32_t f) {
+Status set_flags(Object& o, Section& s, uint32_t f, uint64_t& budget) {
   constexpr uint64_t kKeep = SHF_GROUP | SHF_LINK_ORDER | SHF_INFO_LINK | SHF_TLS | 0x0ff00000 | 0xf0000000;
   uint64_t flags = s.hdr.flags & kKeep & ~uint64_t{SHF_EXCLUDE};
   if (f & kSecAlloc) flags |= SHF_ALLOC;
@@ -99,13 +123,12 @@ void set_flags(Section& s, uint32_t f) {
   s.hdr.flags = flags;
   // binutils keeps SEC_HAS_CONTENTS from the input whatever the new flags say, so a section with
   // contents stays PROGBITS even with "noload"; a NOBITS section gains contents with load/contents.
-  if (s.hdr.type == SHT_NOBITS && (f & (kSecLoad | kSecContents))) {
-    s.set_contents(std::vector<uint8_t>(s.hdr.size, 0));
-    s.hdr.type = SHT_PROGBITS;
-  }
+  if (s.hdr.type == SHT_NOBITS && (f & (kSecLoad | kSecContents))) EH_TRY(give_contents(o, s, budget));
+  return ok_status();
 }
 
 Status apply_set_flags(Object& o, const CopyOptions& opt) {
+  uint64_t budget = o.output_limit();
   for (auto& s : o.sections) {
     if (s->removed || is_regenerated(o, *s)) continue;
     // First matching pattern wins; a matching '!' pattern excludes (binutils find_section_list).
@@ -120,17 +143,12 @@ Status apply_set_flags(Object& o, const CopyOptions& opt) {
         continue;
       }
       if (one.matches(s->name)) {
-        set_flags(*s, flags);
+        EH_TRY(set_flags(o, *s, flags, budget));
         break;
       }
     }
   }
   return ok_status();
-}
-
-Result<std::vector<uint8_t>> read_bytes(const std::string& path) {
-  EH_ASSIGN(auto text, read_small_file(path));
-  return std::vector<uint8_t>(text.begin(), text.end());
 }
 
 Status update_one(Object& o, const std::string& name, std::vector<uint8_t> bytes) {
@@ -151,10 +169,14 @@ Status update_one(Object& o, const std::string& name, std::vector<uint8_t> bytes
 
 Status apply_update_sections(Object& o, const CopyOptions& opt) {
   for (const auto& u : opt.update_sections) {
-    EH_ASSIGN(auto bytes, read_bytes(u.file));
+    EH_ASSIGN(auto bytes, read_regular_file(u.file));
+    o.added_bytes += bytes.size();
     EH_TRY(update_one(o, u.section, std::move(bytes)));
   }
-  for (const auto& [name, bytes] : opt.update_contents) EH_TRY(update_one(o, name, bytes));
+  for (const auto& [name, bytes] : opt.update_contents) {
+    o.added_bytes += bytes.size();
+    EH_TRY(update_one(o, name, bytes));
+  }
   return ok_status();
 }
 
@@ -165,7 +187,8 @@ Status apply_add_sections(Object& o, const CopyOptions& opt) {
     for (auto& c : o.sections)
       if (!c->removed && c->name == a.section)
         return obj_error(o, c.get(), fmt::format("--add-section: section '{}' already exists", a.section));
-    EH_ASSIGN(auto bytes, read_bytes(a.file));
+    EH_ASSIGN(auto bytes, read_regular_file(a.file));
+    o.added_bytes += bytes.size();
     auto s = std::make_unique<Section>();
     s->name = a.section;
     // binutils gives a new section a type by name (.note* is SHT_NOTE) and alignment 1.

@@ -10,6 +10,7 @@
 #include "elf/atomic_file.h"
 #include "elf/bytes.h"
 #include "elf/encode.h"
+#include "elf/limits.h"
 #include "elf/strtab.h"
 
 namespace elfhash::elf {
@@ -84,7 +85,8 @@ class Planner {
   Status encode_group(OutSection& os);
   Status resolve_links(OutSection& os);
   void build_shstrtab();
-  void layout();
+  Status layout();
+  Status check_size(const OutSection* os, uint64_t end) const;
   void emit();
   std::vector<uint8_t>& buffer() { return plan_.buffers.emplace_back(); }
   Result<uint32_t> out_index_of(const Section* s, const Section* from) const;
@@ -290,17 +292,14 @@ Status Planner::encode_group(OutSection& os) {
   Section& g = *os.src;
   if (g.data.size() < 4 || g.data.size() % 4 != 0)
     return err(&g, fmt::format("group section {} has size {:#x}, not a multiple of 4", g.name, g.data.size()));
-  std::unordered_map<uint32_t, const Section*> by_in;
-  for (auto& s : o_.sections)
-    if (s->in_index) by_in[s->in_index] = s.get();
   auto& buf = buffer();
   buf.assign(g.data.begin(), g.data.begin() + 4);
   for (size_t i = 4; i < g.data.size(); i += 4) {
     uint32_t in = load<uint32_t>(g.data.data() + i, f_.endian);
-    auto it = by_in.find(in);
-    if (it == by_in.end()) return err(&g, fmt::format("group section {} names section {}, which does not exist", g.name, in));
-    if (it->second->removed) continue;
-    uint32_t ix = index_.get(it->second);
+    const Section* member = o_.by_input_index(in);  // O(1): groups cost their size, not x sections
+    if (!member) return err(&g, fmt::format("group section {} names section {}, which does not exist", g.name, in));
+    if (member->removed) continue;
+    uint32_t ix = index_.get(member);
     if (ix == 0) continue;
     buf.resize(buf.size() + 4);
     store<uint32_t>(buf.data() + buf.size() - 4, f_.endian, ix);
@@ -377,7 +376,23 @@ void Planner::build_shstrtab() {
   for (size_t i = 1; i < out_.size(); ++i) out_[i].hdr.name = shstr_.offset(out_[i].name_handle);
 }
 
-void Planner::layout() {
+// Bounded output (docs/threat-model.md): attacker-chosen alignments (up to 4 GiB each, validate.cc)
+// must not make the output, or seal's in-memory image of it, larger than elf/limits.h allows; and an
+// ELF32 file cannot express an offset of 4 GiB or more (binutils: "file too big").
+Status Planner::check_size(const OutSection* os, uint64_t end) const {
+  const uint64_t limit = o_.output_limit();
+  const Section* s = os ? os->src : nullptr;
+  if (end > limit)
+    return err(s, fmt::format("output would be {:#x} bytes{}, over the bound of {:#x} (input size + added "
+                              "sections + 64 MiB; docs/threat-model.md)",
+                              end, os ? fmt::format(" once section {} is aligned to {:#x}", os->name, os->hdr.addralign) : "",
+                              limit));
+  if (!f_.is64() && end > UINT32_MAX)
+    return err(s, fmt::format("ELF32 output would be {:#x} bytes, past the 4 GiB its offsets can express", end));
+  return ok_status();
+}
+
+Status Planner::layout() {
   const FileHeader& h = o_.header;
   uint64_t end = f_.ehdr_size();
   if (!o_.segments.empty()) {
@@ -389,13 +404,15 @@ void Planner::layout() {
     for (size_t i = 1; i < out_.size(); ++i)
       if (out_[i].fixed && out_[i].hdr.type != SHT_NOBITS) end = std::max(end, out_[i].hdr.offset + out_[i].hdr.size);
   }
-  fixed_end_ = end;
+  fixed_end_ = end;  // inside the input: the reader bounded every term
   uint64_t off = end;
-  auto place = [&](OutSection& os) {
+  // Each step stays below the bound (< 2^63), so align_up and the additions cannot wrap.
+  auto place = [&](OutSection& os) -> Status {
     os.hdr.addralign = normalized_align(os.hdr.addralign);
     off = align_up(off, os.hdr.addralign);
     os.hdr.offset = off;
     if (os.hdr.type != SHT_NOBITS) off += os.hdr.size;
+    return check_size(&os, off);
   };
   for (size_t i = 1; i < out_.size(); ++i) {
     OutSection& os = out_[i];
@@ -404,18 +421,19 @@ void Planner::layout() {
       continue;  // keeps its input offset
     }
     if (os.deferred || !os.src) continue;
-    place(os);
+    EH_TRY(place(os));
   }
   if (has_symtab_) {
-    place(out_[symtab_idx_]);
-    if (need_shndx_) place(out_[shndx_idx_]);
-    place(out_[strtab_idx_]);
+    EH_TRY(place(out_[symtab_idx_]));
+    if (need_shndx_) EH_TRY(place(out_[shndx_idx_]));
+    EH_TRY(place(out_[strtab_idx_]));
   }
   for (size_t i = 1; i < out_.size(); ++i)
-    if (out_[i].deferred) place(out_[i]);
-  place(out_[shstrtab_idx_]);
+    if (out_[i].deferred) EH_TRY(place(out_[i]));
+  EH_TRY(place(out_[shstrtab_idx_]));
   shoff_ = align_up(off, f_.file_align());
   plan_.size = shoff_ + out_.size() * f_.shdr_size();
+  return check_size(nullptr, plan_.size);
 }
 
 void Planner::emit() {
@@ -473,7 +491,7 @@ Result<OutputPlan> Planner::run() {
   for (size_t i = 1; i < out_.size(); ++i)
     if (out_[i].src) EH_TRY(resolve_links(out_[i]));
   build_shstrtab();
-  layout();
+  EH_TRY(layout());
   emit();
   return std::move(plan_);
 }

@@ -9,7 +9,7 @@
 
 #include "elf/mapped_file.h"
 #include "elf/reader.h"
-#include "merkle/io.h"
+#include "elf/small_file.h"
 #include "merkle/module_hashes.h"
 #include "merkle/patch.h"
 #include "merkle/verify.h"
@@ -40,7 +40,7 @@ Result<merkle::ModuleHashesRoot> load_root(const VerifyArgs& a) {
     EH_ASSIGN(merkle::ModuleHashesSection sec, merkle::find_module_hashes(elf));
     return merkle::decode_module_hashes(elf.section_data(sec.index), elf.endian(), a.vmlinux);
   }
-  EH_ASSIGN(std::vector<uint8_t> bin, merkle::read_regular_file(a.hashes, 1 << 20));
+  EH_ASSIGN(std::vector<uint8_t> bin, read_regular_file(a.hashes, 1 << 20));
   std::span<const uint8_t> bytes = bin;
   std::optional<elf::Endian> e;
   if (a.endian == "little") e = elf::Endian::kLittle;

@@ -1,4 +1,4 @@
-#include "merkle/io.h"
+#include "elf/small_file.h"
 
 #include <fcntl.h>
 #include <fmt/core.h>
@@ -8,10 +8,10 @@
 #include <cerrno>
 #include <cstring>
 
-namespace elfhash::merkle {
+namespace elfhash {
 
 Result<std::vector<uint8_t>> read_regular_file(const std::string& path, uint64_t max_size) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);  // a FIFO must not block the open
   if (fd < 0) return make_error(path, kNoOffset, std::string("open: ") + std::strerror(errno));
   struct stat st;
   Result<std::vector<uint8_t>> result = make_error(path, kNoOffset, "");
@@ -37,4 +37,4 @@ Result<std::vector<uint8_t>> read_regular_file(const std::string& path, uint64_t
   return result;
 }
 
-}  // namespace elfhash::merkle
+}  // namespace elfhash
