@@ -8,16 +8,16 @@ check() {  # check DESCRIPTION COMMAND...
   desc=$1; shift
   if "$@" >/dev/null 2>&1; then echo "ok   $desc"; else echo "FAIL $desc"; fail=1; fi
 }
-hdr() { readelf -h "$1" | grep -q "$2"; }
-sec() { readelf -S -W "$1" | grep -Eq "$2"; }
+hdr() { readelf -h "$1" | grep "$2" >/dev/null; }
+sec() { readelf -S -W "$1" | grep -E "$2" >/dev/null; }
 
 check "x86_64-module.o is ET_REL x86-64" hdr x86_64-module.o "REL (Relocatable file)"
-check "x86_64-module.o has COMDAT groups" sh -c "readelf -g x86_64-module.o | grep -q COMDAT"
+check "x86_64-module.o has COMDAT groups" sh -c "readelf -g x86_64-module.o | grep COMDAT >/dev/null"
 check "x86_64-module.o has .modinfo" sec x86_64-module.o '\] \.modinfo '
 check "x86_64-module.o has .rela.text.*" sec x86_64-module.o '\.rela\.text\.'
 check "x86_64-module.o has .debug_info" sec x86_64-module.o '\.debug_info '
 check "x86_64-module.o defines __mod_device_table__pci__foo_ids" \
-  sh -c "readelf -s -W x86_64-module.o | grep -q ' __mod_device_table__pci__foo_ids$'"
+  sh -c "readelf -s -W x86_64-module.o | grep ' __mod_device_table__pci__foo_ids$' >/dev/null"
 for t in i386:ELF32:little armv7a:ELF32:little mips:ELF32:big powerpc:ELF32:big powerpc64:ELF64:big \
          s390x:ELF64:big; do
   n=${t%%:*}; rest=${t#*:}; cls=${rest%%:*}; end=${rest#*:}
@@ -30,10 +30,10 @@ check "many-sections.o uses e_shnum = 0" hdr many-sections.o "Number of section 
 check "many-sections.o uses e_shstrndx = SHN_XINDEX" hdr many-sections.o "string table index: *65535 ("
 check "many-sections.o has SHT_SYMTAB_SHNDX" sec many-sections.o 'SYMTAB SECTION INDICES'
 check "vmlinux.unstripped is ET_EXEC" hdr vmlinux.unstripped "EXEC (Executable file)"
-check "vmlinux.unstripped has PT_LOAD" sh -c "readelf -l -W vmlinux.unstripped | grep -q '^  LOAD'"
+check "vmlinux.unstripped has PT_LOAD" sh -c "readelf -l -W vmlinux.unstripped | grep '^  LOAD' >/dev/null"
 check "vmlinux.unstripped .module_hashes is 36 bytes, alloc" sec vmlinux.unstripped '\.module_hashes +PROGBITS +[0-9a-f]+ [0-9a-f]+ 000024 00 +A '
 check "vmlinux.unstripped .module_hashes is in a PT_LOAD" \
-  sh -c "readelf -l -W vmlinux.unstripped | grep -Eq '^   0[0-9] .*\.module_hashes'"
+  sh -c "readelf -l -W vmlinux.unstripped | grep -E '^   0[0-9] .*\.module_hashes' >/dev/null"
 check "vmlinux.unstripped keeps .rela.text (--emit-relocs)" sec vmlinux.unstripped '\] \.rela\.text '
 check "vmlinux.unstripped has .modinfo" sec vmlinux.unstripped '\] \.modinfo '
 [ $fail = 0 ] && echo "all fixture properties hold"

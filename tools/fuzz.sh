@@ -1,24 +1,36 @@
 #!/bin/bash
 # Builds the libFuzzer targets in tools/fuzz/ with clang-14 (-fsanitize=fuzzer,address,undefined) and
-# runs each for a bounded time. Exits non-zero if any target crashes, leaks, hangs or fails to build
-# (fuzz_reader), so it can gate a change to the reader. See docs/threat-model.md.
+# runs them. Exits non-zero if any target crashes, leaks, hangs or fails to build. See
+# docs/threat-model.md.
 #
-#   tools/fuzz.sh [SECONDS] [TARGET...]     default: 60 s each, all targets
+#   tools/fuzz.sh --replay [TARGET...]     CI: no mutation. Every target executes each seed (the
+#                                          generated fixtures and hostile corpus) and every checked-in
+#                                          input under testdata/fuzz/TARGET/ (past findings and the
+#                                          minimised campaign corpus) exactly once. Deterministic.
+#   tools/fuzz.sh [SECONDS] [TARGET...]    random fuzzing for SECONDS per target (default 60)
+#   tools/fuzz.sh --campaign [TARGET...]   long random campaign: FUZZ_RUNS executions per target
+#                                          (default 10^7), never in CI
 #
 # Environment: FUZZ_OUT (work dir, default /tmp/elfhash-fuzz; corpora persist there between runs),
 # FUZZ_JOBS (parallel libFuzzer workers per target, default 1), CLANGXX (default clang++-14).
-# Crashers land in $FUZZ_OUT/crashes/TARGET-*; reproduce with: $FUZZ_OUT/bin/TARGET FILE.
+# Crashers land in $FUZZ_OUT/crashes/TARGET-*; reproduce with: $FUZZ_OUT/bin/TARGET FILE, and add them
+# to testdata/fuzz/TARGET/ once fixed so that every later CI run replays them.
 # Bazel's toolchain is g++, so the fuzzers are built here with a plain compiler command line from the
 # sources in elf/ and merkle/ (includes relative to the repo root), not by Bazel.
 set -u
 cd "$(dirname "$0")/.."
-secs=${1:-60}
-shift || true
+mode=timed secs=60
+case ${1:-} in
+  --replay) mode=replay; shift ;;
+  --campaign) mode=campaign; shift ;;
+  ''|-*) ;;
+  *) [[ $1 =~ ^[0-9]+$ ]] && { secs=$1; shift; } ;;
+esac
 out=${FUZZ_OUT:-/tmp/elfhash-fuzz}
 cxx=${CLANGXX:-clang++-14}
 jobs=${FUZZ_JOBS:-1}
 all_targets=(fuzz_reader fuzz_objcopy fuzz_trailer fuzz_module_hashes fuzz_inspect)
-targets=("${@:-${all_targets[@]}}")
+targets=("$@")
 [ $# -eq 0 ] && targets=("${all_targets[@]}")
 mkdir -p "$out"/{obj,bin,seeds,corpus,crashes,fixtures}
 
@@ -84,12 +96,21 @@ for t in "${targets[@]}"; do
   seeds=$raw
   [ "$t" = fuzz_objcopy ] && seeds=$out/seeds/objcopy
   mkdir -p "$out/corpus/$t"
-  echo "fuzz.sh: running $t for ${secs}s"
+  checked_in=testdata/fuzz/$t
+  inputs=("$seeds")
+  [ -d "$checked_in" ] && inputs+=("$PWD/$checked_in")
   # -jobs makes libFuzzer write fuzz-N.log files into the current directory: only pass it when
   # asked for parallel workers, and run from $out so nothing lands in the source tree.
   par=()
   [ "$jobs" -gt 1 ] && par=(-jobs="$jobs" -workers="$jobs")
-  (cd "$out" && "$out/bin/$t" "$out/corpus/$t" "$seeds" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+  case $mode in
+    # -runs=0: execute the initial inputs once each, no mutation, no corpus writes.
+    replay) what="replay"; run=(-runs=0 "${inputs[@]}") ;;
+    campaign) what="${FUZZ_RUNS:-10000000} runs"; run=("$out/corpus/$t" "${inputs[@]}" -runs="${FUZZ_RUNS:-10000000}") ;;
+    timed) what="${secs}s"; run=("$out/corpus/$t" "${inputs[@]}" -max_total_time="$secs") ;;
+  esac
+  echo "fuzz.sh: running $t ($what)"
+  (cd "$out" && "$out/bin/$t" "${run[@]}" -timeout=10 -rss_limit_mb=2048 \
     -max_len=1048576 "${par[@]}" -print_final_stats=1 \
     -artifact_prefix="$out/crashes/$t-") >"$out/$t.log" 2>&1
   rc=$?
@@ -99,7 +120,7 @@ for t in "${targets[@]}"; do
     summary+=("$t: FAILED (exit $rc) after $execs runs; see $out/$t.log and $out/crashes/")
     grep -m3 -E 'ERROR: (AddressSanitizer|libFuzzer|UndefinedBehaviorSanitizer)|runtime error' "$out/$t.log"
   else
-    summary+=("$t: ok, $execs runs in ${secs}s, corpus $(ls "$out/corpus/$t" | wc -l) inputs")
+    summary+=("$t: ok, $execs runs ($what), corpus $(ls "$out/corpus/$t" | wc -l) inputs")
   fi
 done
 printf '%s\n' "${summary[@]}"

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The test command (README): installs what is missing, runs every Bazel test (unit, golden, fixture,
-# determinism, hostile-input), then the real-kernel tests under qemu, a short fuzzing smoke run and the
+# determinism, hostile-input), then the real-kernel tests under qemu, a replay of the fuzzing corpus (no mutation) and the
 # whole Bazel suite again under ASan+UBSan, and prints "N passed, N failed".
 #   ELFHASH_SKIP_KERNEL=1   skip the qemu/real-kernel tests (they download Debian's kernel packages)
-#   ELFHASH_SKIP_HARDENING=1  skip the fuzz smoke run and the ASan+UBSan pass (docs/threat-model.md)
+#   ELFHASH_SKIP_HARDENING=1  skip the fuzz corpus replay and the ASan+UBSan pass (docs/threat-model.md)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh || exit 1
@@ -24,9 +24,9 @@ if [ "${ELFHASH_SKIP_KERNEL:-0}" != 1 ]; then
   done
 fi
 if [ "${ELFHASH_SKIP_HARDENING:-0}" != 1 ]; then
-  log="$logdir/fuzz_smoke_test.log"
-  echo "== tools/tests/fuzz_smoke_test.sh"
-  bash tools/tests/fuzz_smoke_test.sh 2>&1 | tee "$log"
+  log="$logdir/fuzz_replay_test.log"
+  echo "== tools/tests/fuzz_replay_test.sh"
+  bash tools/tests/fuzz_replay_test.sh 2>&1 | tee "$log"
   [ "${PIPESTATUS[0]}" = 0 ] || rc=1
   kernel_logs+=("$log")
   # --config=asan builds in the fastbuild output tree, so bazel-bin keeps the -c opt binary. Its test

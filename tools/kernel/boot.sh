@@ -52,7 +52,7 @@ done
 [ -z "$moddir" ] || [ -d "$moddir" ] || die "$moddir: not a directory"
 for t in qemu-system-x86_64 cpio gzip readelf; do command -v $t >/dev/null || die "$t not installed (tools/setup.sh)"; done
 busybox=/bin/busybox
-if [ ! -x "$busybox" ] || readelf -lW "$busybox" 2>/dev/null | grep -q INTERP; then
+if [ ! -x "$busybox" ] || readelf -lW "$busybox" 2>/dev/null | grep INTERP >/dev/null; then
   die "$busybox is not a static busybox (install busybox-static)"
 fi
 
@@ -88,7 +88,7 @@ i=0
 for e in $load; do
   if [[ $e = /* ]]; then f=$e; else f=$moddir/$e; fi
   if [ ! -f "$f" ] && [[ $e != */* ]]; then
-    f=$(find "$moddir" \( -name "$e.ko" -o -name "$e" \) -type f | LC_ALL=C sort | head -n1)
+    f=$(find "$moddir" \( -name "$e.ko" -o -name "$e" \) -type f | LC_ALL=C sort | sed -n 1p)
   fi
   if [ -z "$f" ] || [ ! -f "$f" ]; then die "module $e not found in $moddir"; fi
   name=$(basename "$f" .ko)
@@ -114,7 +114,7 @@ timeout --kill-after=5 "$timeout_s" qemu-system-x86_64 -accel tcg -machine pc -m
 qrc=$?
 set -e
 tr -d '\r' < "$console" | grep -ao 'ELFHASH-.*' || true
-if ! tr -d '\r' < "$console" | grep -aq '^ELFHASH-DONE'; then
+if ! tr -d '\r' < "$console" | grep -a '^ELFHASH-DONE' >/dev/null; then
   if [ $qrc = 124 ] || [ $qrc = 137 ]; then echo "boot.sh: timeout after ${timeout_s}s" >&2
   else echo "boot.sh: qemu exited $qrc before ELFHASH-DONE" >&2; fi
   sed 's/^/boot.sh: qemu: /' "$work/qemu.err" >&2
@@ -122,5 +122,5 @@ if ! tr -d '\r' < "$console" | grep -aq '^ELFHASH-DONE'; then
   tr -d '\r' < "$console" | tail -n 25 | sed 's/^/  /' >&2
   exit 3
 fi
-if tr -d '\r' < "$console" | grep -aq 'ELFHASH-INSMOD [^ ]* fail'; then exit 1; fi
+if tr -d '\r' < "$console" | grep -a 'ELFHASH-INSMOD [^ ]* fail' >/dev/null; then exit 1; fi
 exit 0

@@ -46,7 +46,7 @@ bash "$here/../setup.sh" "${deps[@]}" >&2  # stdout is for the objtree path
 
 version=$(dpkg-query -W -f='${Version}' "$pkg")
 key=$( { echo "$pkg $version"; cat "${patches[@]}" "$fragment" "$0";
-         gcc --version | head -n1; ld --version | head -n1; } | sha256sum | cut -c1-16)
+         gcc --version | sed -n 1p; ld --version | sed -n 1p; } | sha256sum | cut -c1-16)
 root=${ELFHASH_CACHE:-$HOME/.cache/elfhash}/testkernel
 dir=$root/$key
 mkdir -p "$root"
@@ -93,8 +93,8 @@ mk -j"$jobs" vmlinux modules || fail "make vmlinux modules failed"
 # The result must be what the tests rely on.
 u=$dir/vmlinux.unstripped
 [ -f "$u" ] || fail "no vmlinux.unstripped"
-readelf -SW "$u" | grep -q ' \.module_hashes  *PROGBITS .* 000024 ' || fail ".module_hashes is not a 36-byte PROGBITS section"
-readelf -SW "$u" | grep -q ' \.rela\.text ' || fail "vmlinux.unstripped has no .rela.text"
+readelf -SW "$u" | grep ' \.module_hashes  *PROGBITS .* 000024 ' >/dev/null || fail ".module_hashes is not a 36-byte PROGBITS section"
+readelf -SW "$u" | grep ' \.rela\.text ' >/dev/null || fail "vmlinux.unstripped has no .rela.text"
 [ "$(objcopy -O binary --only-section=.module_hashes "$u" /dev/stdout | tr -d '\0' | wc -c)" = 0 ] \
   || fail ".module_hashes placeholder is not all zero"
 n=$(wc -l < "$dir/modules.order")

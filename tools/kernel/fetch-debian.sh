@@ -8,8 +8,8 @@ set -euo pipefail
 cache=${ELFHASH_CACHE:-$HOME/.cache/elfhash}
 kver=${ELFHASH_KVER:-}
 if [ -z "$kver" ]; then
-  kver=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/{sub("linux-image-","",$2); print $2; exit}')
-  if [ -z "$kver" ]; then apt-get update -qq >&2; kver=$(apt-cache depends linux-image-cloud-amd64 | awk '/Depends: linux-image-[0-9]/{sub("linux-image-","",$2); print $2; exit}'); fi
+  kver=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null | awk '!done && /Depends: linux-image-[0-9]/{sub("linux-image-","",$2); print $2; done=1}')
+  if [ -z "$kver" ]; then apt-get update -qq >&2; kver=$(apt-cache depends linux-image-cloud-amd64 | awk '!done && /Depends: linux-image-[0-9]/{sub("linux-image-","",$2); print $2; done=1}'); fi
 fi
 [ -n "$kver" ] || { echo "fetch-debian: cannot resolve linux-image-cloud-amd64" >&2; exit 1; }
 dir=$cache/debian/$kver

@@ -71,7 +71,7 @@ mkdir -p "$neg"
 # 1. Relocation type of the first entry of .rela.text set to 0xfe (not an x86-64 type): the
 #    kernel's apply_relocate_add must refuse it.
 cp "$dbgmods/$first" "$neg/neg-reloc-$fname.ko"
-off=$(readelf -SW "$neg/neg-reloc-$fname.ko" | sed -n 's/^ *\[ *[0-9]*\] //p' | awk '$1 == ".rela.text" {print $4; exit}')
+off=$(readelf -SW "$neg/neg-reloc-$fname.ko" | sed -n 's/^ *\[ *[0-9]*\] //p' | awk '!done && $1 == ".rela.text" {print $4; done=1}')
 [ -n "$off" ] || setup_fail "$first has no .rela.text"
 printf '\xfe\x00\x00\x00' | dd of="$neg/neg-reloc-$fname.ko" bs=1 seek=$((0x$off + 8)) conv=notrunc status=none
 # 2. Debian-signed module whose struct module_signature has sig_len = 0xffffffff: the framing
@@ -101,7 +101,7 @@ check_modules() {  # check_modules LABEL OUTFILE CHECK_STRIPPED
   local m n ok detail
   for m in "${mods[@]}"; do
     n=$(basename "$m" .ko); ok=0; detail=
-    if [ "$3" = 1 ] && readelf -SW "$stage/$m" | grep -q ' \.debug_'; then ok=1; detail="still has .debug_* sections"; fi
+    if [ "$3" = 1 ] && readelf -SW "$stage/$m" | grep ' \.debug_' >/dev/null; then ok=1; detail="still has .debug_* sections"; fi
     if ! grep -qx "ELFHASH-INSMOD $n ok" "$2"; then
       ok=1; detail="$detail $(grep "^ELFHASH-INSMOD $n " "$2" || echo 'no result')"
     elif grep -q "^ELFHASH-KMSG $n " "$2"; then

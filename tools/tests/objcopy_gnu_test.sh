@@ -28,9 +28,9 @@ kbuild_gnu_pair() {  # spec §5.1: GNU needs two processes, elfhash one
     objcopy "${kbuild[@]:8}" gnu.out && "$E" objcopy "${kbuild[@]}" "$FX/vmlinux.unstripped" eh.out && cmp gnu.out eh.out
 }
 check "vmlinux kbuild objcopy_vmlinux (one call) = GNU pair" kbuild_gnu_pair
-no_relocs_left() { ! readelf -SW eh.out | grep -qE '\.rela?\.' && ! readelf -SW eh.out | grep -q '\.modinfo'; }
+no_relocs_left() { ! readelf -SW eh.out | grep -E '\.rela?\.' >/dev/null && ! readelf -SW eh.out | grep '\.modinfo' >/dev/null; }
 check "vmlinux kbuild output has no .rel*/.modinfo" no_relocs_left
-device_tables_kept_like_gnu() { readelf -sW eh.out | grep -q __mod_device_table__pci__foo_ids; }
+device_tables_kept_like_gnu() { readelf -sW eh.out | grep __mod_device_table__pci__foo_ids >/dev/null; }
 check "__mod_device_table__ symbol used by a relocation is kept (GNU rule)" device_tables_kept_like_gnu
 
 binary_of() {

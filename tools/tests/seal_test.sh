@@ -33,7 +33,7 @@ mkobj() {  # mkobj DIR: a kbuild-like objtree
 mods() { find "$1/lib/modules/$REL/kernel" -name '*.ko' | LC_ALL=C sort; }
 # Bytes, names and modes of a whole tree (timestamps excluded).
 tree_sum() { (cd "$1" && find . -printf '%y %m %p\n' | LC_ALL=C sort && find . -type f | LC_ALL=C sort | xargs sha256sum); }
-levels() { "$E" verify --json --vmlinux "$1/vmlinux" "$(mods "$1" | head -1)" | sed -n 's/.*"levels": \([0-9]*\).*/\1/p'; }
+levels() { "$E" verify --json --vmlinux "$1/vmlinux" "$(mods "$1" | sed -n 1p)" | sed -n 's/.*"levels": \([0-9]*\).*/\1/p'; }
 
 mkobj obj
 check "seal --install-mod-strip=1" "$E" seal --objtree obj --out ref --install-mod-strip=1 -j 1
@@ -78,7 +78,7 @@ check "no --install-mod-strip: modules installed as built (+ proof)" nostrip
 unneeded() { "$E" seal --objtree obj --out un --install-mod-strip='--strip-unneeded' && strip_ref --strip-unneeded && body_is un sref; }
 check "--install-mod-strip='--strip-unneeded' == elfhash strip --strip-unneeded" unneeded
 tampered() {
-  "$E" seal --objtree obj --out tp --install-mod-strip=1 && local f; f=$(mods tp | head -1)
+  "$E" seal --objtree obj --out tp --install-mod-strip=1 && local f; f=$(mods tp | sed -n 1p)
   python3 -c 'import sys; f = open(sys.argv[1], "r+b"); f.seek(100); b = f.read(1); f.seek(100); f.write(bytes([b[0] ^ 0xff]))' "$f"
   "$E" verify --vmlinux tp/vmlinux "$f"; [ $? = 1 ]
 }
