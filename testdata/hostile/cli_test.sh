@@ -3,7 +3,7 @@
 # `elfhash strip -o OUT IN` exit 2 with exactly one line on stderr, "elfhash: IN: offset 0xN: ..."
 # with the offset and message expected.txt names (offsets evaluated on the fixtures by make_hostile),
 # within a time limit, leaving no output (or temporary) file behind; and `elfhash inspect IN` likewise
-# (nothing on stdout), reporting the TRAILER verdict first for the trailer cases. Cases with OPTIONS
+# (nothing on stdout); inspect and strip report the TRAILER verdict first for the trailer cases. Cases with OPTIONS
 # run `elfhash objcopy OPTIONS IN OUT` only. A command that cannot copy a valid fixture (a stub that
 # says "not implemented", or any other failure) is a failure, never a skip; so is a case listed in
 # cli_known_gaps.txt (the list must stay empty).
@@ -94,7 +94,9 @@ for kind in objcopy strip inspect; do
     record "$kind-valid-input" fail "exit $rc on a valid fixture: $err"
     continue
   fi
-  while IFS=$'\t' read -r name ckind cprefix cmsg ikind iprefix imsg options; do
+  while IFS=$'\t' read -r name ckind cprefix cmsg skind sprefix smsg ikind iprefix imsg options; do
+    # strip splits off a module trailer first, so it reports the trailer's error (make_hostile.cc).
+    [ "$kind" = strip ] && { ckind=$skind cprefix=$sprefix cmsg=$smsg; }
     [ "$options" = "~" ] && options=
     if [ -n "$options" ]; then          # a verdict for objcopy with these options only
       [ "$kind" = objcopy ] || continue

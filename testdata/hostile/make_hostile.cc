@@ -1,7 +1,7 @@
 // make_hostile FIXTURE_DIR OUTDIR [EXPECTED RESOLVED]: writes every hostile case as OUTDIR/NAME.elf
 // (for cli_test.sh and as fuzzing seeds). With EXPECTED (expected.txt), also writes RESOLVED: one
 // line per case with the offsets evaluated on the fixtures, for cli_test.sh:
-//   NAME  CLI-KIND CLI-PREFIX CLI-MESSAGE  INSPECT-KIND INSPECT-PREFIX INSPECT-MESSAGE  OPTIONS
+//   NAME  OBJCOPY-KIND -PREFIX -MESSAGE  STRIP-KIND -PREFIX -MESSAGE  INSPECT-KIND -PREFIX -MESSAGE  OPTIONS
 // tab-separated; KIND is valid, - or error, and for inspect also "either" (a file the reader accepts
 // but objcopy refuses: inspect may accept it or report the CLI error); an empty field is "~".
 #include <cstdio>
@@ -42,7 +42,17 @@ int write_resolved(const std::string& fixtures, const std::string& expected, con
                           : e.reader.kind == Verdict::kError ? resolved(e.reader, fixtures, e.base, ok)
                           : e.cli.kind == Verdict::kError    ? "either" + resolved(e.cli, fixtures, e.base, ok).substr(5)
                                                              : "valid\t~\t~";
-    out << e.name << '\t' << resolved(cli, fixtures, e.base, ok) << '\t' << inspect << '\t' << field(e.options) << '\n';
+    // strip splits off a module trailer before it parses the ELF part: it reports a framing error
+    // there, and refuses any well-framed trailer ("file ends in an appended module ..."), both at the
+    // trailer's start, which is the fixture's end for the cases with an intact ELF part.
+    Verdict strip_v = cli;
+    if (e.trailer.kind == Verdict::kError)
+      strip_v = e.reader.kind == Verdict::kError
+                    ? e.trailer
+                    : Verdict{Verdict::kError, "eof", e.trailer.message + "|file ends in an appended module"};
+    std::string strip = resolved(strip_v, fixtures, e.base, ok);
+    out << e.name << '\t' << resolved(cli, fixtures, e.base, ok) << '\t' << strip << '\t' << inspect << '\t'
+        << field(e.options) << '\n';
   }
   return ok && out ? 0 : 2;
 }
