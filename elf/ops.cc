@@ -115,7 +115,9 @@ Status set_flags(Object& o, Section& s, uint32_t f, uint64_t& budget) {
   constexpr uint64_t kKeep = SHF_GROUP | SHF_LINK_ORDER | SHF_INFO_LINK | SHF_TLS | 0x0ff00000 | 0xf0000000;
   uint64_t flags = s.hdr.flags & kKeep & ~uint64_t{SHF_EXCLUDE};
   if (f & kSecAlloc) flags |= SHF_ALLOC;
-  if ((f & kSecAlloc) && !(f & kSecReadonly)) flags |= SHF_WRITE;
+  // BFD's elf_fake_sections: SHF_WRITE whenever the section is not SEC_READONLY, allocated or not
+  // (GNU objcopy --set-section-flags .debug_str=noload gives "W").
+  if (!(f & kSecReadonly)) flags |= SHF_WRITE;
   if (f & kSecCode) flags |= SHF_EXECINSTR;
   if (f & kSecExclude) flags |= SHF_EXCLUDE;
   if (f & kSecMerge) flags |= SHF_MERGE;
@@ -127,26 +129,30 @@ Status set_flags(Object& o, Section& s, uint32_t f, uint64_t& budget) {
   return ok_status();
 }
 
+// binutils find_section_list: a matching '!' pattern anywhere on the command line leaves the
+// section alone; otherwise the LAST matching --set-section-flags wins (objcopy prepends each option
+// to its list and takes the first match). arm64 and ppc64le vmlinux have an allocated .rela.dyn that
+// kbuild's ".rel*=noload" must not touch because of its "!.rel*.dyn".
+const std::pair<std::string, uint32_t>* flags_for(const std::string& name, const CopyOptions& opt) {
+  const std::pair<std::string, uint32_t>* match = nullptr;
+  for (const auto& entry : opt.set_flags) {
+    const std::string& pattern = entry.first;
+    const bool negated = !pattern.empty() && pattern[0] == '!';
+    PatternList one;
+    one.add(negated ? pattern.substr(1) : pattern);
+    if (!one.matches(name)) continue;
+    if (negated) return nullptr;
+    match = &entry;
+  }
+  return match;
+}
+
 Status apply_set_flags(Object& o, const CopyOptions& opt) {
+  if (opt.set_flags.empty()) return ok_status();
   uint64_t budget = o.output_limit();
   for (auto& s : o.sections) {
     if (s->removed || is_regenerated(o, *s)) continue;
-    // First matching pattern wins; a matching '!' pattern excludes (binutils find_section_list).
-    for (const auto& [pattern, flags] : opt.set_flags) {
-      PatternList one;
-      one.add(pattern);
-      if (pattern[0] == '!') {
-        if (!one.matches(s->name)) continue;  // negation matched nothing for this name
-        PatternList pos;
-        pos.add(pattern.substr(1));
-        if (pos.matches(s->name)) break;
-        continue;
-      }
-      if (one.matches(s->name)) {
-        EH_TRY(set_flags(o, *s, flags, budget));
-        break;
-      }
-    }
+    if (const auto* m = flags_for(s->name, opt)) EH_TRY(set_flags(o, *s, m->second, budget));
   }
   return ok_status();
 }

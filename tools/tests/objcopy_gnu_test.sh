@@ -82,6 +82,18 @@ set_flags() {
     "$E" objcopy --set-section-flags .modinfo=alloc,readonly,noload "$FX/x86_64-module.o" eh.out && cmp gnu.out eh.out
 }
 check "--set-section-flags noload = GNU" set_flags
+# binutils find_section_list: the last matching option wins, a matching '!' anywhere excludes (an
+# allocated .rela.dyn in arm64/ppc64le vmlinux keeps its flags under kbuild's '.rel*'=noload).
+check "--set-section-flags: last match wins = GNU" same_as_gnu x86_64-module.o \
+  --set-section-flags .modinfo=alloc,readonly --set-section-flags '.mod*=noload'
+check "--set-section-flags: last match wins (other order) = GNU" same_as_gnu x86_64-module.o \
+  --set-section-flags '.mod*=noload' --set-section-flags .modinfo=alloc,readonly
+check "--set-section-flags non-alloc=noload (BFD: W unless readonly) = GNU" same_as_gnu x86_64-module.o \
+  --set-section-flags .debug_str=noload --set-section-flags .comment=debug
+check "--set-section-flags: a later '!' pattern excludes = GNU" same_as_gnu x86_64-module.o \
+  --set-section-flags '.mod*=noload' --set-section-flags '!.modinfo=alloc'
+check "--set-section-flags .bss*=alloc,load,contents (NOBITS gains zeros) = GNU" same_as_gnu x86_64-module.o \
+  --set-section-flags '.bss*=alloc,load,contents' 
 only_section() {
   objcopy -j .modinfo -j '.rodata*' "$FX/x86_64-module.o" gnu.out &&
     "$E" objcopy -j .modinfo -j '.rodata*' "$FX/x86_64-module.o" eh.out && cmp gnu.out eh.out
