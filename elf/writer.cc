@@ -82,6 +82,7 @@ class Planner {
   void number_sections();
   Status build_symbols();
   Status encode_relocs(OutSection& os);
+  Status renumber_reloc_symbols(OutSection& os);
   Status encode_group(OutSection& os);
   Status resolve_links(OutSection& os);
   void build_shstrtab();
@@ -254,6 +255,15 @@ Status Planner::encode_relocs(OutSection& os) {
   os.hdr.link = symtab_idx_;
   os.hdr.flags |= SHF_INFO_LINK;  // binutils always marks sh_info of relocation sections as a section index
   EH_ASSIGN(os.hdr.info, out_index_of(s.info_section, &s));
+  return renumber_reloc_symbols(os);
+}
+
+// The symbol indices of a relocation section that uses .symtab, renumbered like the symbols. Also for
+// one that applies to no section (sh_info 0, or SHF_ALLOC like arm64 vmlinux's .rela.dyn, whose
+// entries use symbol 0): copied as raw bytes, its indices would go stale once symbols are removed
+// (found by fuzz_objcopy: the output did not copy again).
+Status Planner::renumber_reloc_symbols(OutSection& os) {
+  Section& s = *os.src;
   if (syms_identity_ && !s.contents_changed) {
     os.in_off = static_cast<int64_t>(s.hdr.offset);  // symbol indices unchanged: bytes are valid as they are
     return ok_status();
@@ -277,6 +287,10 @@ Status Planner::encode_relocs(OutSection& os) {
     if (out == 0)
       return err(&s, fmt::format("relocation {} in {} refers to symbol '{}', which is removed", off / es, s.name,
                                  o_.symbols[sym - 1].name));
+    if (out != sym && os.fixed)  // its bytes stay where the segments put them (docs/elf-engine.md)
+      return err(&s, fmt::format("allocated relocation section {} refers to symbol '{}', which is renumbered; "
+                                 "its bytes cannot change in a file with program headers",
+                                 s.name, o_.symbols[sym - 1].name));
     // ELF32: out <= sym < 2^24, so the renumbered index always fits the 24-bit field.
     if (f_.is64())
       store<uint64_t>(info, f_.endian, (uint64_t{out} << 32) | (v & 0xffffffffu));
@@ -331,6 +345,7 @@ Status Planner::resolve_links(OutSection& os) {
   if (s.info_section) {
     EH_ASSIGN(os.hdr.info, out_index_of(s.info_section, &s));
   }
+  if (s.is_reloc() && has_symtab_ && s.link == o_.symtab) return renumber_reloc_symbols(os);
   if (!s.is_nobits()) {
     if (s.owned || s.in_index == 0)
       os.bytes = s.data;

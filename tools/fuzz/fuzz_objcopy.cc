@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -113,6 +114,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Whatever objcopy writes must itself be readable, and copying it again must succeed.
   CopyOptions plain;
   auto again = copy_to_memory(*out, "fuzz-out", plain);
-  if (!again.ok()) __builtin_trap();
+  if (!again.ok()) {
+    std::fprintf(stderr, "fuzz_objcopy: the output does not copy again: %s\n", again.error().str().c_str());
+    __builtin_trap();
+  }
   return 0;
 }
