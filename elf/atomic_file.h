@@ -3,6 +3,10 @@
 // A symbolic link as target is followed: the file it points to is replaced and the link stays. A target
 // that exists and is not a regular file (/dev/null, a FIFO, a terminal) is never replaced: the output is
 // assembled in memory and written to it on commit().
+// A target with several hard links is rewritten in place on commit() (its inode is kept, so every name
+// sees the new bytes), as GNU strip/objcopy 2.40 do (binutils/rename.c simple_copy); that one case is not
+// atomic. The temp file is `.NAME.elfhash-<pid>-XXXXXX` and is registered for removal on SIGINT/SIGTERM/
+// SIGHUP (elf/cleanup.h); creating one removes the stale temps of dead runs in the same directory.
 #pragma once
 
 #include <cstdint>
@@ -17,7 +21,8 @@ namespace elfhash {
 class AtomicFile {
  public:
   // Creates a temp file next to `path`. `mode` is applied exactly (independent of the umask).
-  static Result<AtomicFile> create(const std::string& path, uint32_t mode = 0644);
+  // `fsync`: commit() makes the file and its directory entry durable (fsync of both) before returning.
+  static Result<AtomicFile> create(const std::string& path, uint32_t mode = 0644, bool fsync = false);
   AtomicFile(AtomicFile&& o) noexcept;
   AtomicFile& operator=(AtomicFile&&) = delete;
   ~AtomicFile();  // removes the temp file unless commit() succeeded
@@ -31,12 +36,16 @@ class AtomicFile {
   // pread/pwrite fallback), without pulling the data through user space when the kernel can avoid it.
   Status copy_from(int in_fd, uint64_t in_off, uint64_t out_off, uint64_t size);
   Status truncate(uint64_t size);
-  Status commit();  // close + rename over the target
+  Status commit();  // close + rename over the target (or rewrite it in place: hard links, see above)
 
  private:
   AtomicFile() = default;
+  Status commit_in_place();
   std::string path_, tmp_;
   int fd_ = -1;
+  uint64_t temp_id_ = 0;  // elf/cleanup.h registration
+  uint32_t mode_ = 0644;
+  bool fsync_ = false, in_place_ = false;
   uint64_t end_ = 0;
   bool committed_ = false;
   bool stream_ = false;
@@ -45,6 +54,9 @@ class AtomicFile {
 };
 
 // Writes `data` to `path` atomically.
-Status write_file_atomic(const std::string& path, std::span<const uint8_t> data, uint32_t mode = 0644);
+Status write_file_atomic(const std::string& path, std::span<const uint8_t> data, uint32_t mode = 0644,
+                         bool fsync = false);
+// fsync of the directory holding `path` (after a rename into it, for --fsync).
+Status fsync_parent_dir(const std::string& path);
 
 }  // namespace elfhash

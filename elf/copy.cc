@@ -65,22 +65,36 @@ Result<std::vector<uint8_t>> binary_image(const Object& o) {
   return out;
 }
 
-Status run_copy(const CopyJob& job, const CopyOptions& opt) {
+namespace {
+
+Status copy_file(const CopyJob& job, const CopyOptions& opt) {
   auto bytes = job.input->bytes().first(job.image_size);
   std::shared_ptr<MappedFile> view = job.image_size == job.input->bytes().size()
                                          ? job.input
-                                         : MappedFile::from_memory(bytes, job.input->path());
+                                         : MappedFile::prefix(job.input, job.image_size);
   EH_ASSIGN(auto elf, ElfFile::parse(view));
   EH_ASSIGN(auto o, load_edited(elf, opt));
   if (job.format == OutputFormat::kBinary) {
     EH_ASSIGN(auto img, binary_image(o));
-    return write_file_atomic(job.output, img, job.mode);
+    EH_TRY(job.input->check_unchanged());
+    return write_file_atomic(job.output, img, job.mode, job.fsync);
   }
   EH_ASSIGN(auto plan, plan_output(o));
   // Like GNU objcopy, executables and shared objects come out executable wherever they are readable.
   uint32_t mode = job.mode;
   if (o.header.type == ET_EXEC || o.header.type == ET_DYN) mode |= (mode & 0444) >> 2;
-  return write_plan(plan, *view, job.output, mode);
+  return write_plan(plan, *view, job.output, mode, job.fsync);
+}
+
+}  // namespace
+
+Status run_copy(const CopyJob& job, const CopyOptions& opt) {
+  Status st = copy_file(job, opt);
+  // Bytes that changed (or vanished: zero pages, elf/mapped_file.h) while being parsed make any error:
+  // the change is what to report.
+  if (!st.ok())
+    if (Status changed = job.input->check_unchanged(); !changed.ok()) return changed;
+  return st;
 }
 
 Result<std::vector<uint8_t>> copy_to_memory(std::span<const uint8_t> elf_bytes, const std::string& name,

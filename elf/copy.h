@@ -20,6 +20,7 @@ struct CopyJob {
   std::string output;                 // path; may equal the input path (atomic replace)
   uint32_t mode = 0644;
   OutputFormat format = OutputFormat::kElf;
+  bool fsync = false;  // --fsync: the output and its directory entry are durable when run_copy returns
 };
 
 Status run_copy(const CopyJob& job, const CopyOptions& opt);

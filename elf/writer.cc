@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "elf/atomic_file.h"
+#include "elf/cleanup.h"
 #include "elf/bytes.h"
 #include "elf/encode.h"
 #include "elf/limits.h"
@@ -544,13 +545,16 @@ std::vector<uint8_t> render(const OutputPlan& plan, std::span<const uint8_t> inp
   return out;
 }
 
-Status write_plan(const OutputPlan& plan, const MappedFile& input, const std::string& path, uint32_t mode) {
-  EH_ASSIGN(auto out, AtomicFile::create(path, mode));
+Status write_plan(const OutputPlan& plan, const MappedFile& input, const std::string& path, uint32_t mode,
+                  bool fsync) {
+  EH_ASSIGN(auto out, AtomicFile::create(path, mode, fsync));
   if (plan.size <= kSmallOutput || input.fd() < 0) {
     // One buffer, one write() (a stripped module is ~100 KB).
     auto bytes = std::make_unique_for_overwrite<uint8_t[]>(plan.size);
     render_into(plan, input.bytes(), bytes.get());
     EH_TRY(out.append({bytes.get(), plan.size}));
+    stop_point("written");
+    EH_TRY(input.check_unchanged());
     return out.commit();
   }
   // Large outputs (vmlinux): let the kernel copy unchanged ranges; holes read back as zeros.
@@ -561,6 +565,8 @@ Status write_plan(const OutputPlan& plan, const MappedFile& input, const std::st
     else
       EH_TRY(out.write_at(p.out_off, p.bytes));
   }
+  stop_point("written");
+  EH_TRY(input.check_unchanged());
   return out.commit();
 }
 

@@ -38,6 +38,10 @@ Result<OutputPlan> plan_output(Object& o);
 // The output bytes in memory (tests, fuzzers, small files).
 std::vector<uint8_t> render(const OutputPlan& plan, std::span<const uint8_t> input);
 // Writes the output atomically to `path` with permissions `mode`.
-Status write_plan(const OutputPlan& plan, const MappedFile& input, const std::string& path, uint32_t mode);
+// Writes the plan to `path` atomically (elf/atomic_file.h). Before the output replaces anything, the
+// input is checked to be the file it was when opened (MappedFile::check_unchanged): a change during the
+// run is an error and nothing is installed.
+Status write_plan(const OutputPlan& plan, const MappedFile& input, const std::string& path, uint32_t mode,
+                  bool fsync = false);
 
 }  // namespace elfhash::elf

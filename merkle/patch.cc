@@ -46,6 +46,7 @@ Status patch_module_hashes(const elf::ElfFile& elf, std::span<const uint8_t> con
     EH_TRY(f.write_at(0, elf.bytes()));  // in-memory input (tests)
   }
   EH_TRY(f.write_at(sec.offset, content));
+  EH_TRY(file->check_unchanged());  // the copy above read the file again: it must be the one parsed
   return f.commit();
 }
 

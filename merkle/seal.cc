@@ -13,6 +13,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "elf/cleanup.h"
 #include "elf/copy.h"
 #include "elf/mapped_file.h"
 #include "elf/reader.h"
@@ -100,7 +101,14 @@ Status load_module(Module& m, size_t line, const std::optional<elf::CopyOptions>
   if (::stat(m.src.c_str(), &st) != 0 && errno == ENOENT)
     return make_error(m.src, kNoOffset,
                       fmt::format("module listed on line {} of modules.order is missing", line + 1));
-  EH_ASSIGN(m.input, MappedFile::open(m.src));
+  // Unstripped modules are hashed and later written as they are: a private copy, so both see the same
+  // bytes. Stripped ones are read through the mapping once, into the stripped copy; the file must not
+  // have changed meanwhile (a mix of two versions), which check_unchanged() sees (elf/mapped_file.h).
+  if (strip) {
+    EH_ASSIGN(m.input, MappedFile::open(m.src));
+  } else {
+    EH_ASSIGN(m.input, MappedFile::read(m.src));
+  }
   auto in = m.input->bytes();
   m.in_size = in.size();
   // The kernel's tool cannot hash a zero-length module (spec §2.2); neither does seal.
@@ -113,7 +121,10 @@ Status load_module(Module& m, size_t line, const std::optional<elf::CopyOptions>
     m.bytes = in;
     return ok_status();
   }
-  EH_ASSIGN(m.stripped, elf::copy_to_memory(in, m.src, *strip));
+  auto stripped = elf::copy_to_memory(in, m.src, *strip);
+  EH_TRY(m.input->check_unchanged());  // first: a change explains a strip error too
+  if (!stripped.ok()) return stripped.error();
+  m.stripped = std::move(*stripped);
   m.bytes = m.stripped;
   m.input.reset();  // the unstripped file is no longer needed
   return ok_status();
@@ -226,7 +237,7 @@ Result<SealSummary> seal(const SealOptions& opt) {
   EH_ASSIGN(std::vector<Module> mods, list_modules(opt.objtree, release));
 
   // Everything is written into a private directory that is published at the end (staging.h).
-  EH_ASSIGN(StagingDir dir, StagingDir::create(opt.out));
+  EH_ASSIGN(StagingDir dir, StagingDir::create(opt.out, opt.fsync));
   // The vmlinux copy (the largest single job) runs while the modules are stripped and hashed; only
   // its 36 .module_hashes bytes wait for the root.
   Status vm_written = make_error("", kNoOffset, "not run");
@@ -239,6 +250,7 @@ Result<SealSummary> seal(const SealOptions& opt) {
   } joiner{vm_thread};
   auto leaves = load_and_hash(mods, opt, progress);
   if (!leaves.ok()) return leaves.error();
+  stop_point("hashed");
   Tree tree = Tree::build(std::move(*leaves));
 
   SealSummary sum;
@@ -258,18 +270,23 @@ Result<SealSummary> seal(const SealOptions& opt) {
   vm_thread.join();
   EH_TRY(vm_written);
   EH_TRY(fill_module_hashes(dir.path("vmlinux"), {tree.levels(), tree.root()}));
+  EH_TRY(dir.sync_file("vmlinux"));
   sum.vmlinux_bytes = file_size(dir.path("vmlinux"));
 
+  // The vmlinux copy read vmlinux.unstripped through its mapping and its descriptor: it must still be
+  // the file that was parsed.
+  EH_TRY(elf->file()->check_unchanged());
   std::vector<std::string> replace = {moddir};
   if (opt.vmlinux_out.empty()) {
     replace.push_back("vmlinux");
     sum.vmlinux = join_path(opt.out, "vmlinux");
   } else {
     sum.vmlinux = opt.vmlinux_out;
-    if (::rename(dir.path("vmlinux").c_str(), opt.vmlinux_out.c_str()) != 0)
+    Status moved = dir.move_out("vmlinux", opt.vmlinux_out);
+    if (!moved.ok())
       return make_error(opt.vmlinux_out, kNoOffset,
-                        fmt::format("cannot move vmlinux into place ({}); --vmlinux-out must be on the same "
-                                    "file system as the staging directory", std::strerror(errno)));
+                        fmt::format("{}; --vmlinux-out must be on the same file system as the staging directory",
+                                    moved.error().message));
   }
   EH_TRY(dir.publish(replace));
   sum.modules_dir = join_path(opt.out, moddir);

@@ -34,6 +34,7 @@ struct SealOptions {
   // file is then <stem>.ko.xz / .ko.zst. The proof covers the uncompressed bytes, as in kbuild.
   Compression compression = Compression::kNone;
   unsigned threads = 0;        // module workers; 0 = all cores. The output never depends on it.
+  bool fsync = false;          // fsync every file and directory of the tree before and after publication
   // Called (serialised, from any thread) as modules complete: ("modules", done, total), then once
   // ("vmlinux", 0, 1) when the modules and the vmlinux start being written.
   std::function<void(std::string_view stage, size_t done, size_t total)> progress;

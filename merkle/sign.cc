@@ -3,13 +3,15 @@
 #include <fmt/core.h>
 
 #include "elf/atomic_file.h"
+#include "elf/cleanup.h"
 #include "elf/mapped_file.h"
 #include "merkle/trailer.h"
 
 namespace elfhash::merkle {
 
 Status append_trailer(const std::string& module, bool replace, const TrailerMaker& make) {
-  EH_ASSIGN(auto in, MappedFile::open(module));
+  // A private copy: the trailer is made for exactly the bytes written, whatever happens to the file.
+  EH_ASSIGN(auto in, MappedFile::read(module));
   auto bytes = in->bytes();
   uint64_t image = bytes.size();
   if (has_trailer_marker(bytes)) {
@@ -21,9 +23,11 @@ Status append_trailer(const std::string& module, bool replace, const TrailerMake
   }
   if (image == 0) return make_error(module, kNoOffset, "empty module image");
   EH_ASSIGN(std::vector<uint8_t> trailer, make(bytes.first(image)));
+  stop_point("hashed");
   EH_ASSIGN(AtomicFile out, AtomicFile::create(module, in->mode()));
-  EH_TRY(out.copy_from(in->fd(), 0, 0, image));
+  EH_TRY(out.write_at(0, bytes.first(image)));
   EH_TRY(out.write_at(image, trailer));
+  EH_TRY(in->check_unchanged());  // replacing a file rewritten meanwhile would lose that write
   return out.commit();
 }
 

@@ -10,9 +10,10 @@ PKGS=(
   binutils llvm elfutils clang-14 libclang-rt-14-dev
   liblzma-dev libzstd-dev
   qemu-system-x86 busybox-static kmod cpio xz-utils zstd
-  openssl hyperfine time python3 bc
+  openssl hyperfine time python3 bc strace util-linux   # strace, setpriv: tools/tests/faults_test.sh
   linux-kbuild-6.1
   linux-source-6.12 flex bison libelf-dev make patch   # test kernel (tools/kernel/build-test-kernel.sh)
+  nginx   # the HTTP remote cache of tools/tests/bazel_e2e_test.sh (WebDAV PUT)
 )
 (($#)) && PKGS=("$@")
 missing=()

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The test command (README): installs what is missing, runs every Bazel test (unit, golden, fixture,
-# determinism, hostile-input), then the real-kernel tests under qemu, a replay of the fuzzing corpus (no mutation) and the
-# whole Bazel suite again under ASan+UBSan, and prints "N passed, N failed".
+# determinism, hostile-input), then the real-kernel tests under qemu, the fault-injection test, a
+# replay of the fuzzing corpus (no mutation) and the whole Bazel suite again under ASan+UBSan, and
+# prints "N passed, N failed".
 #   ELFHASH_SKIP_KERNEL=1   skip the qemu/real-kernel tests (they download Debian's kernel packages)
+#                           and the Bazel end-to-end test (it builds a kernel inside Bazel)
+#   ELFHASH_SKIP_BAZEL_E2E=1  skip only the Bazel end-to-end test (tools/tests/bazel_e2e_test.sh)
 #   ELFHASH_SKIP_HARDENING=1  skip the fuzz corpus replay and the ASan+UBSan pass (docs/threat-model.md)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -22,7 +25,24 @@ if [ "${ELFHASH_SKIP_KERNEL:-0}" != 1 ]; then
     [ "${PIPESTATUS[0]}" = 0 ] || rc=1
     kernel_logs+=("$log")
   done
+  # A separate Bazel workspace consuming elfhash, a kernel built by Bazel, an HTTP remote cache
+  # (docs/bazel.md); its output base and cache store live in ~/.cache/elfhash/bazel-e2e.
+  if [ "${ELFHASH_SKIP_BAZEL_E2E:-0}" != 1 ]; then
+    log="$logdir/bazel_e2e_test.log"
+    echo "== tools/tests/bazel_e2e_test.sh"
+    ELFHASH="$PWD/bazel-bin/tools/elfhash" bash tools/tests/bazel_e2e_test.sh 2>&1 | tee "$log"
+    [ "${PIPESTATUS[0]}" = 0 ] || rc=1
+    kernel_logs+=("$log")
+  fi
 fi
+# Fault injection (signals, SIGKILL loops, ENOSPC/EROFS/EACCES, changing inputs): outside Bazel's
+# sandbox, as root (it mounts tmpfs and drops to uid 65534); about one minute.
+bazel build -c opt //tools:elfhash //testdata:fixtures || rc=1
+log="$logdir/faults_test.log"
+echo "== tools/tests/faults_test.sh"
+ELFHASH="$PWD/bazel-bin/tools/elfhash" FIXTURES="$PWD/bazel-bin/testdata" bash tools/tests/faults_test.sh 2>&1 | tee "$log"
+[ "${PIPESTATUS[0]}" = 0 ] || rc=1
+kernel_logs+=("$log")
 if [ "${ELFHASH_SKIP_HARDENING:-0}" != 1 ]; then
   log="$logdir/fuzz_replay_test.log"
   echo "== tools/tests/fuzz_replay_test.sh"

@@ -27,6 +27,7 @@ Allocated bytes never move; symbol/string tables are rebuilt as GNU binutils bui
   --update-section SEC=FILE        replace a section's contents
   --dump-section SEC=FILE          write a section's contents to FILE
   -O, --output-target binary       write the loadable image instead of ELF
+  --fsync                          make the output and its directory entry durable before exiting
 )";
 
 }  // namespace
@@ -49,6 +50,7 @@ int cmd_objcopy(int argc, char** argv) {
   job.output = a.positional.size() == 2 ? a.positional[1] : a.positional[0];
   job.mode = (*in)->mode();
   job.format = a.format;
+  job.fsync = a.fsync;
   auto st = elf::run_copy(job, a.copy);
   if (!st) return report(st.error(), kExitError);
   return kExitOk;

@@ -21,6 +21,7 @@ namespace {
 const char kUsage[] =
     "usage: elfhash seal --objtree DIR --out STAGING [--install-mod-strip 1|\"OPTS\"]\n"
     "                    [--kernel-release R] [--vmlinux-out FILE] [--compress xz|zstd] [-j N] [--json]\n"
+    "                    [--fsync]\n"
     "\n"
     "Turns a kbuild objtree of a CONFIG_MODULE_HASHES kernel into its installable form, in one\n"
     "deterministic run: every module in DIR/modules.order is stripped once (INSTALL_MOD_STRIP: 1 =\n"
@@ -35,11 +36,12 @@ const char kUsage[] =
     "  --compress xz|zstd  compress each module after its proof, as CONFIG_MODULE_COMPRESS_XZ/ZSTD\n"
     "                      (xz --check=crc32 --lzma2=dict=1MiB, zstd default level): <stem>.ko.xz/.zst\n"
     "  -j, --jobs N        module workers (default: all cores); the output does not depend on it\n"
-    "  --json              print the summary as JSON on stdout\n";
+    "  --json              print the summary as JSON on stdout\n"
+    "  --fsync             fsync every file and directory written, and STAGING after publication\n";
 
 struct SealArgs {
   std::string objtree, out, strip, release, vmlinux_out, jobs, compress;
-  bool strip_given = false, json = false;
+  bool strip_given = false, json = false, fsync = false;
 };
 
 // INSTALL_MOD_STRIP (spec §5.2): "1" means --strip-debug, anything else is the strip options
@@ -125,6 +127,7 @@ std::optional<std::string> parse_seal(int argc, char** argv, SealArgs& a, merkle
                             {{"--compress"}, &a.compress},
                             {{"-j", "--jobs"}, &a.jobs},
                             {{"--json"}, nullptr, &a.json},
+                            {{"--fsync"}, nullptr, &a.fsync},
                             {{"--install-mod-strip"}, &a.strip}},
                            pos, help);
   if (help) return std::nullopt;
@@ -135,6 +138,7 @@ std::optional<std::string> parse_seal(int argc, char** argv, SealArgs& a, merkle
   o.out = a.out;
   o.vmlinux_out = a.vmlinux_out;
   o.kernel_release = a.release;
+  o.fsync = a.fsync;
   if (!a.jobs.empty() && !parse_count(a.jobs, o.threads)) return "-j needs a count 1..4096";
   if (auto e = strip_options(a.strip, o.strip)) return e;
   if (!a.compress.empty()) {

@@ -30,6 +30,7 @@ GNU strip for kernel modules. Files are processed in parallel.
   -j, --jobs N                  parallel jobs (default: all cores)
   --drop-trailer                allow stripping a file that ends in a module signature or Merkle
                                 proof; the trailer is removed (it would be invalid afterwards)
+  --fsync                       make each output and its directory entry durable before exiting
 )";
 
 std::optional<Error> strip_one(const std::string& path, const std::string& out, const ParsedCopyArgs& a) {
@@ -40,6 +41,7 @@ std::optional<Error> strip_one(const std::string& path, const std::string& out, 
   job.image_size = (*in)->bytes().size();
   job.output = out;
   job.mode = (*in)->mode();
+  job.fsync = a.fsync;
   if (merkle::has_trailer_marker((*in)->bytes())) {
     auto t = merkle::parse_trailer((*in)->bytes(), path);
     if (!t) return t.error();

@@ -80,6 +80,8 @@ bool flag_option(CopyTool tool, std::string_view arg, ParsedCopyArgs& a) {
     a.copy.strip = elf::StripMode::kUnneeded;
   } else if (tool == CopyTool::kStrip && arg == "--drop-trailer") {
     a.drop_trailer = true;
+  } else if (arg == "--fsync") {
+    a.fsync = true;
   } else {
     return false;
   }

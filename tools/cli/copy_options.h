@@ -18,6 +18,7 @@ struct ParsedCopyArgs {
   std::string output;      // strip -o
   unsigned jobs = 0;       // strip -j (0 = all cores)
   bool drop_trailer = false;
+  bool fsync = false;  // --fsync (elf/atomic_file.h)
   bool help = false;
 };
 

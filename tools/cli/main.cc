@@ -7,6 +7,7 @@
 #include <new>
 #include <string_view>
 
+#include "elf/cleanup.h"
 #include "tools/cli/commands.h"
 
 namespace {
@@ -72,7 +73,7 @@ int run(int argc, char** argv) {
   for (const auto& c : kCommands)
     if (cmd == c.name) {
       g_command = c.name;
-      return c.run(argc - 1, argv + 1);
+      return elfhash::finish_run(c.run(argc - 1, argv + 1));
     }
   std::fprintf(stderr, "elfhash: unknown command '%s'\n", argv[1]);
   return usage(stderr);
@@ -82,6 +83,8 @@ int run(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   std::set_terminate(on_terminate);
+  // Before any thread: SIGINT/SIGTERM/SIGHUP remove this run's temporaries, then end the process.
+  elfhash::install_signal_cleanup();
   try {
     return run(argc, argv);
   } catch (...) {

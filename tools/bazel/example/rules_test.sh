@@ -25,4 +25,9 @@ same_modules() {
 check "stripped module + its .merkle proof == the sealed module" same_modules
 tamper() { cp "$mods/lib/baz.ko" "$TEST_TMPDIR/t.ko" && printf 'x' | dd of="$TEST_TMPDIR/t.ko" bs=1 seek=64 conv=notrunc status=none && ! "$E" verify --vmlinux "$X/sealed/vmlinux" "$TEST_TMPDIR/t.ko"; }
 check "negative control: a modified module is refused" tamper
+for layout in kbuild installed flat; do
+  same_dir() { diff -r "$X/sealed/staging" "$X/sealed_dir_$1/staging" && cmp "$X/sealed/vmlinux" "$X/sealed_dir_$1/vmlinux"; }
+  check "elfhash_seal on a modules directory ($layout layout) == elfhash_seal on module files" same_dir $layout
+done
+check "elfhash_module_hashes on an installed-layout directory (modules.order from it) == the sealed root" cmp "$X/hashes_dir.bin" "$TEST_TMPDIR/mh.bin"
 finish
