@@ -41,10 +41,13 @@ flags=(-std=c++20 -g -O1 -I. -fno-omit-frame-pointer -fsanitize=address,undefine
 #    that does not compile right now, e.g. mid-edit by someone else, is skipped; the targets needing
 #    it then fail to link).
 lib=()
+newest_header=$(ls -t elf/*.h merkle/*.h tools/cli/*.h testdata/hostile/*.h | sed -n 1p)  # sed reads all: no early exit
 for src in elf/*.cc merkle/*.cc tools/cli/*.cc testdata/hostile/hostile.cc; do
   case $src in *_test.cc | */test_util.cc | tools/cli/main.cc) continue ;; esac
   obj=$out/obj/$(echo "$src" | tr / _).o
-  if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ "${src%.cc}.h" -nt "$obj" ] || [ "$0" -nt "$obj" ]; then
+  # Rebuilt when its source, any header of the tree (a changed signature elsewhere must not leave a
+  # stale object that fails to link) or this script is newer.
+  if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ "$newest_header" -nt "$obj" ] || [ "$0" -nt "$obj" ]; then
     if ! $cxx "${flags[@]}" -fsanitize=fuzzer-no-link -c "$src" -o "$obj" 2>"$obj.log"; then
       echo "fuzz.sh: warning: $src does not compile, skipped (see $obj.log)"
       rm -f "$obj"
@@ -54,7 +57,7 @@ for src in elf/*.cc merkle/*.cc tools/cli/*.cc testdata/hostile/hostile.cc; do
   lib+=("$obj")
 done
 readers=()  # the objects fuzz_reader needs: it must always build
-for o in "${lib[@]}"; do case $o in *elf_reader.cc.o | *elf_mapped_file.cc.o | *elf_error.cc.o) readers+=("$o") ;; esac; done
+for o in "${lib[@]}"; do case $o in *elf_reader.cc.o | *elf_mapped_file.cc.o | *elf_error.cc.o | *elf_cleanup.cc.o) readers+=("$o") ;; esac; done
 
 # 2. Seeds: the generated fixtures and the hostile corpus (testdata/README.md).
 if [ ! -f "$out/fixtures/vmlinux.unstripped" ] || [ -n "$(find testdata/src testdata/make_fixtures.sh -newer "$out/fixtures/vmlinux.unstripped")" ]; then
