@@ -277,13 +277,4 @@ Status write_file_atomic(const std::string& path, std::span<const uint8_t> data,
   return f.commit();
 }
 
-Result<std::string> read_small_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error(path, kNoOffset, std::strerror(errno));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) return make_error(path, kNoOffset, "read error");
-  return ss.str();
-}
-
 }  // namespace elfhash

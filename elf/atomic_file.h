@@ -58,7 +58,5 @@ Status write_file_atomic(const std::string& path, std::span<const uint8_t> data,
                          bool fsync = false);
 // fsync of the directory holding `path` (after a rename into it, for --fsync).
 Status fsync_parent_dir(const std::string& path);
-// Reads a whole (small) file.
-Result<std::string> read_small_file(const std::string& path);
 
 }  // namespace elfhash

@@ -49,7 +49,18 @@ Result<OutputPlan> binary_plan(const Object& o, uint64_t pad_to) {
   if (parts.empty()) return plan;
   uint64_t lo = parts[0].lma, hi = 0;
   for (auto& p : parts) lo = std::min(lo, p.lma);
-  for (auto& p : parts) hi = std::max(hi, p.lma + p.s->size());
+  for (auto& p : parts) {
+    if (p.lma > UINT64_MAX - p.s->size())  // the end would wrap past 2^64
+      return make_error(o.input().path(), kNoOffset,
+                        fmt::format("-O binary: section {} at {:#x} wraps around the address space", p.s->name, p.lma));
+    hi = std::max(hi, p.lma + p.s->size());
+  }
+  // The address span is attacker-chosen: bounded like any output (docs/threat-model.md).
+  if (hi - lo > o.output_limit())
+    return make_error(o.input().path(), kNoOffset,
+                      fmt::format("-O binary: sections span {:#x} bytes of address space, over the bound of {:#x} "
+                                  "(input size + added sections + 64 MiB; docs/threat-model.md)",
+                                  hi - lo, o.output_limit()));
   hi = std::max(hi, pad_to);  // binutils --pad-to: the image ends no earlier than that address
   if (hi - lo > (uint64_t{1} << 32))
     return make_error(o.input().path(), kNoOffset,

@@ -2,6 +2,8 @@
 
 #include <fmt/core.h>
 
+#include "elf/limits.h"
+
 namespace elfhash::elf {
 
 void Section::set_contents(std::vector<uint8_t> bytes) {
@@ -158,6 +160,8 @@ Status Object::load_symbols() {
   }
   return ok_status();
 }
+
+uint64_t Object::output_limit() const { return elf::output_limit(in_->bytes().size(), added_bytes); }
 
 Section* Object::find(std::string_view name) const {
   for (auto& s : sections)

@@ -87,8 +87,15 @@ class Object {
   // vmlinux has ~120k symbols, and per-symbol allocations showed up in profiles.
   std::vector<Sym> symbols;
 
+  // Bytes the command line added (--add-section / --update-section contents), for the output bound.
+  uint64_t added_bytes = 0;
+  // The most bytes the output may have (elf/limits.h).
+  uint64_t output_limit() const;
+
   bool is_relocatable() const { return header.type == ET_REL; }
   Section* find(std::string_view name) const;
+  // The section with input index `i`, or nullptr (0, out of range). O(1).
+  Section* by_input_index(uint64_t i) const { return i < by_index_.size() ? by_index_[i] : nullptr; }
   // A relocation section that applies to another section through .symtab (binutils regenerates these
   // from the target's relocations, which fixes their place in the output; see layout.cc).
   bool is_attached_reloc(const Section& s) const;

@@ -12,6 +12,7 @@
 
 #include "elf/atomic_file.h"
 #include "elf/bytes.h"
+#include "elf/small_file.h"
 
 namespace elfhash::elf {
 namespace {
@@ -29,7 +30,7 @@ constexpr FlagWord kFlagWords[] = {
 
 bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
-void set_flags(Section& s, uint32_t f);
+Status set_flags(Object& o, Section& s, uint32_t f, uint64_t& budget);
 
 Error obj_error(const Object& o, const Section* s, std::string msg) {
   uint64_t off = s && s->in_index ? o.input().shdr_offset(s->in_index) : kNoOffset;
@@ -110,6 +111,9 @@ bool group_signature_stripped(const Object& o, const Section& g, const CopyOptio
   return (opt.strip == StripMode::kAll && !named(opt.keep_symbols)) || named(opt.strip_symbols);
 }
 
+// A group whose members are all gone goes too (binutils is_strip_section on SEC_GROUP). Members are
+// looked up by input index (O(1)), so this is linear in the total size of the groups: 8000 COMDAT
+// groups no longer cost groups x sections.
 void remove_empty_groups(Object& o, const CopyOptions& opt) {
   const auto& in = o.input();
   for (auto& g : o.sections) {
@@ -120,10 +124,9 @@ void remove_empty_groups(Object& o, const CopyOptions& opt) {
     }
     auto d = g->data;
     bool any = false;
-    for (size_t i = 4; i + 4 <= d.size(); i += 4) {
-      uint32_t idx = load<uint32_t>(d.data() + i, in.endian());
-      for (auto& s : o.sections)
-        if (s->in_index == idx && !s->removed) any = true;
+    for (size_t i = 4; i + 4 <= d.size() && !any; i += 4) {
+      const Section* m = o.by_input_index(load<uint32_t>(d.data() + i, in.endian()));
+      any = m && !m->removed;
     }
     if (!any && d.size() > 4) g->removed = true;
   }
@@ -167,15 +170,16 @@ Status remove_attached_relocs(Object& o, const CopyOptions& opt) {
 // --rename-section OLD=NEW[,FLAGS]: exact names, the last option for OLD wins (binutils
 // find_section_rename walks its newest-first list). Relocation sections take the new name, since
 // binutils names them after their target (.rela + name).
-void apply_renames(Object& o, const CopyOptions& opt) {
-  if (opt.rename_sections.empty()) return;
+// budget: what NOBITS sections gaining contents may still add, shared with apply_set_flags.
+Status apply_renames(Object& o, const CopyOptions& opt, uint64_t& budget) {
+  if (opt.rename_sections.empty()) return ok_status();
   for (auto& s : o.sections) {
     if (s->removed || o.kind(*s).regenerated) continue;
     for (auto it = opt.rename_sections.rbegin(); it != opt.rename_sections.rend(); ++it) {
       if (it->from != s->name) continue;
       s->name = it->to;
       if (it->has_flags) {
-        set_flags(*s, it->flags);
+        EH_TRY(set_flags(o, *s, it->flags, budget));
         // Unlike --set-section-flags, the renamed section's BFD flags are exactly the list given:
         // allocated without load/contents it loses its contents and becomes NOBITS (as GNU writes it).
         if (s->is_alloc() && !(it->flags & (kSecLoad | kSecContents)) && !s->is_nobits()) {
@@ -192,6 +196,7 @@ void apply_renames(Object& o, const CopyOptions& opt) {
     if (!r->removed && o.is_attached_reloc(*r) && r->info_section->name != std::string_view(r->name).substr(
                                                         r->hdr.type == SHT_RELA ? 5 : 4))
       r->name = (r->hdr.type == SHT_RELA ? ".rela" : ".rel") + r->info_section->name;
+  return ok_status();
 }
 
 void apply_alignment(Object& o, const CopyOptions& opt) {
@@ -202,13 +207,35 @@ void apply_alignment(Object& o, const CopyOptions& opt) {
       if (const uint64_t* a = align.find(s->name)) s->hdr.addralign = *a;
 }
 
+// A NOBITS section that gains contents changes type, so the checks the reader made for NOBITS (none on
+// sh_offset and sh_size) no longer cover it: its size is an allocation and output bytes. It is
+// bounded by the output budget (elf/limits.h). In a file with program headers an allocated one is
+// placed inside its PT_LOAD as GNU places it (place_new_contents_in_segment); its own sh_offset is
+// never used.
+Status place_new_contents_in_segment(Object& o, Section& s);
+
+Status give_contents(Object& o, Section& s, uint64_t& budget) {
+  if (s.hdr.size > budget)
+    return obj_error(o, &s, fmt::format("--set-section-flags: NOBITS section {} of size {:#x} would gain contents "
+                                        "beyond the output bound of {:#x} bytes (input size + added sections + "
+                                        "64 MiB, docs/threat-model.md)",
+                                        s.name, s.hdr.size, budget));
+  budget -= s.hdr.size;
+  s.set_contents(std::vector<uint8_t>(s.hdr.size, 0));
+  s.hdr.type = SHT_PROGBITS;
+  if (s.is_alloc() && !o.segments.empty() && s.in_index != 0) return place_new_contents_in_segment(o, s);
+  return ok_status();
+}
+
 // binutils: new ELF flags come from the BFD flag words; OS/processor-specific and structural ELF
 // flags (group, link-order, info-link, TLS) are carried over from the input.
-void set_flags(Section& s, uint32_t f) {
+Status set_flags(Object& o, Section& s, uint32_t f, uint64_t& budget) {
   constexpr uint64_t kKeep = SHF_GROUP | SHF_LINK_ORDER | SHF_INFO_LINK | SHF_TLS | 0x0ff00000 | 0xf0000000;
   uint64_t flags = s.hdr.flags & kKeep & ~uint64_t{SHF_EXCLUDE};
   if (f & kSecAlloc) flags |= SHF_ALLOC;
-  if ((f & kSecAlloc) && !(f & kSecReadonly)) flags |= SHF_WRITE;
+  // BFD's elf_fake_sections: SHF_WRITE whenever the section is not SEC_READONLY, allocated or not
+  // (GNU objcopy --set-section-flags .debug_str=noload gives "W").
+  if (!(f & kSecReadonly)) flags |= SHF_WRITE;
   if (f & kSecCode) flags |= SHF_EXECINSTR;
   if (f & kSecExclude) flags |= SHF_EXCLUDE;
   if (f & kSecMerge) flags |= SHF_MERGE;
@@ -216,10 +243,8 @@ void set_flags(Section& s, uint32_t f) {
   s.hdr.flags = flags;
   // binutils keeps SEC_HAS_CONTENTS from the input whatever the new flags say, so a section with
   // contents stays PROGBITS even with "noload"; a NOBITS section gains contents with load/contents.
-  if (s.hdr.type == SHT_NOBITS && (f & (kSecLoad | kSecContents))) {
-    s.set_contents(std::vector<uint8_t>(s.hdr.size, 0));
-    s.hdr.type = SHT_PROGBITS;
-  }
+  if (s.hdr.type == SHT_NOBITS && (f & (kSecLoad | kSecContents))) EH_TRY(give_contents(o, s, budget));
+  return ok_status();
 }
 
 // A NOBITS section that gained contents in a file with segments (--set-section-flags
@@ -292,7 +317,8 @@ namespace {
 
 // binutils setup_section (and copy_object for --add-section): the last --set-section-flags whose
 // pattern matches the section's input name applies, unless a matching '!PATTERN' excludes it.
-Status apply_set_flags(Object& o, const CopyOptions& opt, const std::vector<std::string>& input_names) {
+Status apply_set_flags(Object& o, const CopyOptions& opt, const std::vector<std::string>& input_names,
+                       uint64_t& budget) {
   if (opt.set_flags.empty()) return ok_status();
   SectionValues<uint32_t> flags(opt.set_flags);
   for (size_t i = 0; i < o.sections.size(); ++i) {
@@ -300,17 +326,9 @@ Status apply_set_flags(Object& o, const CopyOptions& opt, const std::vector<std:
     if (s.removed || o.kind(s).regenerated) continue;
     const uint32_t* f = flags.find(i < input_names.size() ? input_names[i] : s.name);
     if (!f) continue;
-    const bool was_nobits = s.is_nobits();
-    set_flags(s, *f);
-    if (was_nobits && !s.is_nobits() && !o.segments.empty() && s.is_alloc() && s.in_index)
-      EH_TRY(place_new_contents_in_segment(o, s));
+    EH_TRY(set_flags(o, s, *f, budget));
   }
   return ok_status();
-}
-
-Result<std::vector<uint8_t>> read_bytes(const std::string& path) {
-  EH_ASSIGN(auto text, read_small_file(path));
-  return std::vector<uint8_t>(text.begin(), text.end());
 }
 
 Status update_one(Object& o, const std::string& name, std::vector<uint8_t> bytes) {
@@ -331,10 +349,14 @@ Status update_one(Object& o, const std::string& name, std::vector<uint8_t> bytes
 
 Status apply_update_sections(Object& o, const CopyOptions& opt) {
   for (const auto& u : opt.update_sections) {
-    EH_ASSIGN(auto bytes, read_bytes(u.file));
+    EH_ASSIGN(auto bytes, read_regular_file(u.file));
+    o.added_bytes += bytes.size();
     EH_TRY(update_one(o, u.section, std::move(bytes)));
   }
-  for (const auto& [name, bytes] : opt.update_contents) EH_TRY(update_one(o, name, bytes));
+  for (const auto& [name, bytes] : opt.update_contents) {
+    o.added_bytes += bytes.size();
+    EH_TRY(update_one(o, name, bytes));
+  }
   return ok_status();
 }
 
@@ -345,7 +367,8 @@ Status apply_add_sections(Object& o, const CopyOptions& opt) {
     for (auto& c : o.sections)
       if (!c->removed && c->name == a.section)
         return obj_error(o, c.get(), fmt::format("--add-section: section '{}' already exists", a.section));
-    EH_ASSIGN(auto bytes, read_bytes(a.file));
+    EH_ASSIGN(auto bytes, read_regular_file(a.file));
+    o.added_bytes += bytes.size();
     auto s = std::make_unique<Section>();
     s->name = a.section;
     // binutils gives a new section a type by name (.note* is SHT_NOTE) and alignment 1.
@@ -365,7 +388,7 @@ Status apply_gnu_debuglink(Object& o, const CopyOptions& opt) {
   for (auto& c : o.sections)
     if (!c->removed && c->name == ".gnu_debuglink")
       return obj_error(o, c.get(), "--add-gnu-debuglink: the file already has a .gnu_debuglink section");
-  EH_ASSIGN(auto file, read_bytes(opt.gnu_debuglink));
+  EH_ASSIGN(auto file, read_regular_file(opt.gnu_debuglink));
   uLong crc = crc32(0L, Z_NULL, 0);
   for (size_t done = 0; done < file.size();) {
     uInt n = static_cast<uInt>(std::min<size_t>(file.size() - done, 1u << 30));
@@ -702,9 +725,10 @@ Status apply(Object& o, const CopyOptions& opt) {
   EH_TRY(remove_attached_relocs(o, opt));
   std::vector<std::string> input_names;  // --set-section-flags matches the name before --rename-section
   for (auto& s : o.sections) input_names.push_back(s->name);
-  apply_renames(o, opt);
+  uint64_t budget = o.output_limit();  // for NOBITS sections that gain contents (docs/threat-model.md)
+  EH_TRY(apply_renames(o, opt, budget));
   EH_TRY(apply_add_sections(o, opt));
-  EH_TRY(apply_set_flags(o, opt, input_names));
+  EH_TRY(apply_set_flags(o, opt, input_names, budget));
   apply_alignment(o, opt);
   EH_TRY(apply_only_keep_debug(o, opt));
   EH_TRY(decompress_debug_sections(o, opt));

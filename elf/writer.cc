@@ -11,6 +11,7 @@
 #include "elf/cleanup.h"
 #include "elf/bytes.h"
 #include "elf/encode.h"
+#include "elf/limits.h"
 #include "elf/strtab.h"
 
 namespace elfhash::elf {
@@ -84,10 +85,12 @@ class Planner {
   bool segments_edited() const;
   Status build_symbols();
   Status encode_relocs(OutSection& os);
+  Status renumber_reloc_symbols(OutSection& os);
   Status encode_group(OutSection& os);
   Status resolve_links(OutSection& os);
   void build_shstrtab();
-  void layout();
+  Status layout();
+  Status check_size(const OutSection* os, uint64_t end) const;
   void emit();
   std::vector<uint8_t>& buffer() { return plan_.buffers.emplace_back(); }
   Result<uint32_t> out_index_of(const Section* s, const Section* from) const;
@@ -272,6 +275,15 @@ Status Planner::encode_relocs(OutSection& os) {
   os.hdr.link = symtab_idx_;
   os.hdr.flags |= SHF_INFO_LINK;  // binutils always marks sh_info of relocation sections as a section index
   EH_ASSIGN(os.hdr.info, out_index_of(s.info_section, &s));
+  return renumber_reloc_symbols(os);
+}
+
+// The symbol indices of a relocation section that uses .symtab, renumbered like the symbols. Also for
+// one that applies to no section (sh_info 0, or SHF_ALLOC like arm64 vmlinux's .rela.dyn, whose
+// entries use symbol 0): copied as raw bytes, its indices would go stale once symbols are removed
+// (found by fuzz_objcopy: the output did not copy again).
+Status Planner::renumber_reloc_symbols(OutSection& os) {
+  Section& s = *os.src;
   if (syms_identity_ && !s.contents_changed) {
     os.in_off = static_cast<int64_t>(s.hdr.offset);  // symbol indices unchanged: bytes are valid as they are
     return ok_status();
@@ -295,6 +307,10 @@ Status Planner::encode_relocs(OutSection& os) {
     if (out == 0)
       return err(&s, fmt::format("relocation {} in {} refers to symbol '{}', which is removed", off / es, s.name,
                                  o_.symbols[sym - 1].name));
+    if (out != sym && os.fixed)  // its bytes stay where the segments put them (docs/elf-engine.md)
+      return err(&s, fmt::format("allocated relocation section {} refers to symbol '{}', which is renumbered; "
+                                 "its bytes cannot change in a file with program headers",
+                                 s.name, o_.symbols[sym - 1].name));
     // out <= sym <= codec.max_symbol(): the renumbered index always fits the field.
     codec.set_symbol(entry, out);
   }
@@ -307,17 +323,14 @@ Status Planner::encode_group(OutSection& os) {
   Section& g = *os.src;
   if (g.data.size() < 4 || g.data.size() % 4 != 0)
     return err(&g, fmt::format("group section {} has size {:#x}, not a multiple of 4", g.name, g.data.size()));
-  std::unordered_map<uint32_t, const Section*> by_in;
-  for (auto& s : o_.sections)
-    if (s->in_index) by_in[s->in_index] = s.get();
   auto& buf = buffer();
   buf.assign(g.data.begin(), g.data.begin() + 4);
   for (size_t i = 4; i < g.data.size(); i += 4) {
     uint32_t in = load<uint32_t>(g.data.data() + i, f_.endian);
-    auto it = by_in.find(in);
-    if (it == by_in.end()) return err(&g, fmt::format("group section {} names section {}, which does not exist", g.name, in));
-    if (it->second->removed) continue;
-    uint32_t ix = index_.get(it->second);
+    const Section* member = o_.by_input_index(in);  // O(1): groups cost their size, not x sections
+    if (!member) return err(&g, fmt::format("group section {} names section {}, which does not exist", g.name, in));
+    if (member->removed) continue;
+    uint32_t ix = index_.get(member);
     if (ix == 0) continue;
     buf.resize(buf.size() + 4);
     store<uint32_t>(buf.data() + buf.size() - 4, f_.endian, ix);
@@ -355,6 +368,7 @@ Status Planner::resolve_links(OutSection& os) {
   if (s.info_section) {
     EH_ASSIGN(os.hdr.info, out_index_of(s.info_section, &s));
   }
+  if (s.is_reloc() && has_symtab_ && s.link == o_.symtab) return renumber_reloc_symbols(os);
   if (!s.is_nobits()) {
     if (s.owned || s.in_index == 0)
       os.bytes = s.data;
@@ -400,7 +414,23 @@ void Planner::build_shstrtab() {
   for (size_t i = 1; i < out_.size(); ++i) out_[i].hdr.name = shstr_.offset(out_[i].name_handle);
 }
 
-void Planner::layout() {
+// Bounded output (docs/threat-model.md): attacker-chosen alignments (up to 4 GiB each, validate.cc)
+// must not make the output, or seal's in-memory image of it, larger than elf/limits.h allows; and an
+// ELF32 file cannot express an offset of 4 GiB or more (binutils: "file too big").
+Status Planner::check_size(const OutSection* os, uint64_t end) const {
+  const uint64_t limit = o_.output_limit();
+  const Section* s = os ? os->src : nullptr;
+  if (end > limit)
+    return err(s, fmt::format("output would be {:#x} bytes{}, over the bound of {:#x} (input size + added "
+                              "sections + 64 MiB; docs/threat-model.md)",
+                              end, os ? fmt::format(" once section {} is aligned to {:#x}", os->name, os->hdr.addralign) : "",
+                              limit));
+  if (!f_.is64() && end > UINT32_MAX)
+    return err(s, fmt::format("ELF32 output would be {:#x} bytes, past the 4 GiB its offsets can express", end));
+  return ok_status();
+}
+
+Status Planner::layout() {
   const FileHeader& h = o_.header;
   uint64_t end = f_.ehdr_size();
   if (!o_.segments.empty()) {
@@ -412,13 +442,15 @@ void Planner::layout() {
     for (size_t i = 1; i < out_.size(); ++i)
       if (out_[i].fixed && out_[i].hdr.type != SHT_NOBITS) end = std::max(end, out_[i].hdr.offset + out_[i].hdr.size);
   }
-  fixed_end_ = end;
+  fixed_end_ = end;  // inside the input: the reader bounded every term
   uint64_t off = end;
-  auto place = [&](OutSection& os) {
+  // Each step stays below the bound (< 2^63), so align_up and the additions cannot wrap.
+  auto place = [&](OutSection& os) -> Status {
     os.hdr.addralign = normalized_align(os.hdr.addralign);
     off = align_up(off, os.hdr.addralign);
     os.hdr.offset = off;
     if (os.hdr.type != SHT_NOBITS) off += os.hdr.size;
+    return check_size(&os, off);
   };
   for (size_t i = 1; i < out_.size(); ++i) {
     OutSection& os = out_[i];
@@ -427,18 +459,19 @@ void Planner::layout() {
       continue;  // keeps its input offset
     }
     if (os.deferred || !os.src) continue;
-    place(os);
+    EH_TRY(place(os));
   }
   if (has_symtab_) {
-    place(out_[symtab_idx_]);
-    if (need_shndx_) place(out_[shndx_idx_]);
-    place(out_[strtab_idx_]);
+    EH_TRY(place(out_[symtab_idx_]));
+    if (need_shndx_) EH_TRY(place(out_[shndx_idx_]));
+    EH_TRY(place(out_[strtab_idx_]));
   }
   for (size_t i = 1; i < out_.size(); ++i)
-    if (out_[i].deferred) place(out_[i]);
-  place(out_[shstrtab_idx_]);
+    if (out_[i].deferred) EH_TRY(place(out_[i]));
+  EH_TRY(place(out_[shstrtab_idx_]));
   shoff_ = align_up(off, f_.file_align());
   plan_.size = shoff_ + out_.size() * f_.shdr_size();
+  return check_size(nullptr, plan_.size);
 }
 
 void Planner::emit() {
@@ -502,7 +535,7 @@ Result<OutputPlan> Planner::run() {
   for (size_t i = 1; i < out_.size(); ++i)
     if (out_[i].src) EH_TRY(resolve_links(out_[i]));
   build_shstrtab();
-  layout();
+  EH_TRY(layout());
   emit();
   return std::move(plan_);
 }

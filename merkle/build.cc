@@ -1,19 +1,21 @@
 #include "merkle/build.h"
 
 #include <fcntl.h>
+#include <fmt/core.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cstring>
 #include <filesystem>
 #include <optional>
 #include <set>
-#include <thread>
+#include <string_view>
+#include <unordered_map>
 
 #include "elf/atomic_file.h"
 #include "merkle/order.h"
 #include "merkle/modsig/trailer.h"
+#include "merkle/parallel.h"
 
 namespace elfhash::merkle {
 
@@ -58,6 +60,16 @@ Status write_proofs(const Tree& tree, const std::vector<std::string>& proof_path
                     unsigned threads) {
   if (proof_paths.size() != tree.size())
     return make_error("", kNoOffset, "internal: proof path count differs from the module count");
+  // A module listed twice in modules.order would have two leaves but one proof file, and the two
+  // parallel writes would race (the surviving pos depended on scheduling): refuse it before writing
+  // anything, as seal does.
+  std::unordered_map<std::string_view, size_t> first_line;
+  for (size_t i = 0; i < proof_paths.size(); ++i)
+    if (auto [it, fresh] = first_line.emplace(proof_paths[i], i); !fresh)
+      return make_error(proof_paths[i], kNoOffset,
+                        fmt::format("modules.order line {} names the same module as line {}; one proof file "
+                                    "cannot carry two positions",
+                                    i + 1, it->second + 1));
   if (make_dirs) {
     std::set<std::filesystem::path> done;  // modules share few directories: create each once
     for (const auto& p : proof_paths) {
@@ -71,20 +83,12 @@ Status write_proofs(const Tree& tree, const std::vector<std::string>& proof_path
   // Small files, one atomic create+rename each: spread over threads like the hashing.
   size_t n = proof_paths.size();
   std::vector<std::optional<Error>> errors(n);
-  std::atomic<size_t> next{0};
-  auto worker = [&] {
-    for (size_t i; (i = next.fetch_add(1)) < n;) {
-      auto trailer = build_merkle_trailer(static_cast<uint32_t>(i), tree.proof(static_cast<uint32_t>(i)));
-      if (already_written(proof_paths[i], trailer)) continue;
-      auto st = write_file_atomic(proof_paths[i], trailer, 0644);
-      if (!st.ok()) errors[i] = st.error();
-    }
-  };
-  unsigned workers = effective_threads(threads, n);
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < workers; ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& th : pool) th.join();
+  parallel_for<NoState>(n, threads, [&](NoState&, size_t i) {
+    auto trailer = build_merkle_trailer(static_cast<uint32_t>(i), tree.proof(static_cast<uint32_t>(i)));
+    if (already_written(proof_paths[i], trailer)) return;
+    auto st = write_file_atomic(proof_paths[i], trailer, 0644);
+    if (!st.ok()) errors[i] = st.error();
+  });
   for (auto& e : errors)
     if (e) return *e;
   return ok_status();

@@ -106,6 +106,24 @@ TEST(ModulesMerkleTree, Failures) {
   EXPECT_FALSE(testing::file_exists(dir / "a.merkle"));
 }
 
+// A module listed twice would get two leaves but one proof file, written by two threads at once: the
+// surviving pos depended on scheduling (1 run in 12). It is an error, before anything is written.
+TEST(Commands, TreeRefusesARepeatedModulesOrderLine) {
+  TempDir dir;
+  make_abc(dir, ".ko");
+  write_file(dir / "modules.order", std::string("drivers/a.o\nc.o\nfs/sub/b.o\nc.o\n"));
+  std::string cmd = fmt::format("cd {} && {} tree --suffix .ko --proofs-out proofs -j 4 >/dev/null 2>stderr.txt",
+                                shell_quote(dir.path()), shell_quote(testing::elfhash_binary()));
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(run(cmd), 2);
+    EXPECT_EQ(text(read_file(dir / "stderr.txt")),
+              "elfhash: proofs/c.merkle: modules.order line 4 names the same module as line 2; one proof file "
+              "cannot carry two positions\n");
+    EXPECT_FALSE(testing::file_exists(dir / "proofs/c.merkle"));
+    EXPECT_FALSE(testing::file_exists(dir / "proofs/drivers/a.merkle"));
+  }
+}
+
 TEST(Commands, TreeSignVerify) {
   TempDir dir;
   make_abc(dir, ".ko");

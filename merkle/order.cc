@@ -2,7 +2,7 @@
 
 #include <fmt/core.h>
 
-#include "merkle/io.h"
+#include "elf/small_file.h"
 
 namespace elfhash::merkle {
 

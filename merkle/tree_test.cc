@@ -4,6 +4,12 @@
 
 #include <fmt/core.h>
 
+#include <atomic>
+#include <chrono>
+#include <new>
+#include <thread>
+
+#include "merkle/parallel.h"
 #include "merkle/test_util.h"
 #include "merkle/modsig/trailer.h"
 #include "merkle/tree.h"
@@ -157,6 +163,28 @@ TEST(Files, FirstErrorInListOrderWins) {
   ASSERT_FALSE(got.ok());
   EXPECT_EQ(got.error().file, paths[31]);
   EXPECT_NE(got.error().message.find("empty"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace elfhash::merkle
+
+namespace elfhash::merkle {
+namespace {
+
+// A std::bad_alloc in a worker used to reach std::terminate (abort, temporary files left): it must
+// come back to the caller, after every worker joined, and stop the remaining jobs.
+TEST(ParallelFor, AnExceptionInAWorkerReachesTheCaller) {
+  for (unsigned threads : {1u, 4u}) {
+    std::atomic<int> ran{0};
+    EXPECT_THROW(parallel_for<NoState>(1000, threads,
+                                       [&](NoState&, size_t i) {
+                                         ++ran;
+                                         if (i == 3) throw std::bad_alloc();
+                                         std::this_thread::sleep_for(std::chrono::microseconds(500));
+                                       }),
+                 std::bad_alloc);
+    EXPECT_LT(ran.load(), 1000) << threads;
+  }
 }
 
 }  // namespace

@@ -29,7 +29,7 @@ esac
 out=${FUZZ_OUT:-/tmp/elfhash-fuzz}
 cxx=${CLANGXX:-clang++-14}
 jobs=${FUZZ_JOBS:-1}
-all_targets=(fuzz_reader fuzz_objcopy fuzz_trailer fuzz_module_hashes fuzz_inspect)
+all_targets=(fuzz_reader fuzz_objcopy fuzz_trailer fuzz_module_hashes fuzz_inspect fuzz_order fuzz_cli)
 targets=("$@")
 [ $# -eq 0 ] && targets=("${all_targets[@]}")
 mkdir -p "$out"/{obj,bin,seeds,corpus,crashes,fixtures}
@@ -37,13 +37,17 @@ mkdir -p "$out"/{obj,bin,seeds,corpus,crashes,fixtures}
 flags=(-std=c++20 -g -O1 -I. -fno-omit-frame-pointer -fsanitize=address,undefined
        -fno-sanitize-recover=undefined)
 
-# 1. Library objects: every non-test source of elf/ and merkle/ (a file that does not compile right
-#    now, e.g. mid-edit by someone else, is skipped; the targets needing it then fail to link).
+# 1. Library objects: every non-test source of elf/, merkle/ and tools/cli/ (but main.cc) (a file
+#    that does not compile right now, e.g. mid-edit by someone else, is skipped; the targets needing
+#    it then fail to link).
 lib=()
-for src in elf/*.cc merkle/*.cc testdata/hostile/hostile.cc; do
-  case $src in *_test.cc | */test_util.cc) continue ;; esac
+newest_header=$(ls -t elf/*.h merkle/*.h tools/cli/*.h testdata/hostile/*.h | sed -n 1p)  # sed reads all: no early exit
+for src in elf/*.cc merkle/*.cc tools/cli/*.cc testdata/hostile/hostile.cc; do
+  case $src in *_test.cc | */test_util.cc | tools/cli/main.cc) continue ;; esac
   obj=$out/obj/$(echo "$src" | tr / _).o
-  if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ "${src%.cc}.h" -nt "$obj" ] || [ "$0" -nt "$obj" ]; then
+  # Rebuilt when its source, any header of the tree (a changed signature elsewhere must not leave a
+  # stale object that fails to link) or this script is newer.
+  if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ "$newest_header" -nt "$obj" ] || [ "$0" -nt "$obj" ]; then
     if ! $cxx "${flags[@]}" -fsanitize=fuzzer-no-link -c "$src" -o "$obj" 2>"$obj.log"; then
       echo "fuzz.sh: warning: $src does not compile, skipped (see $obj.log)"
       rm -f "$obj"
@@ -53,7 +57,7 @@ for src in elf/*.cc merkle/*.cc testdata/hostile/hostile.cc; do
   lib+=("$obj")
 done
 readers=()  # the objects fuzz_reader needs: it must always build
-for o in "${lib[@]}"; do case $o in *elf_reader.cc.o | *elf_mapped_file.cc.o | *elf_error.cc.o) readers+=("$o") ;; esac; done
+for o in "${lib[@]}"; do case $o in *elf_reader.cc.o | *elf_mapped_file.cc.o | *elf_error.cc.o | *elf_cleanup.cc.o) readers+=("$o") ;; esac; done
 
 # 2. Seeds: the generated fixtures and the hostile corpus (testdata/README.md).
 if [ ! -f "$out/fixtures/vmlinux.unstripped" ] || [ -n "$(find testdata/src testdata/make_fixtures.sh -newer "$out/fixtures/vmlinux.unstripped")" ]; then
@@ -69,11 +73,28 @@ rm -rf "$raw" "$out/seeds/objcopy" && mkdir -p "$raw" "$out/seeds/objcopy"
 # Inputs over 1 MiB (many-sections.o and its variants) would only slow every run down: small inputs
 # reach extended numbering too (e_shnum = 0 with a small count in section 0).
 find "$out/fixtures" "$out/hostile" -type f -size -1024k -exec cp {} "$raw"/ \; 2>/dev/null
+# fuzz_objcopy: option records, then the ELF (tools/fuzz/fuzz_objcopy.cc). Each file is seeded with
+# one of the kernel's command lines (spec §5): plain copy, --strip-debug, --strip-unneeded,
+# -R .modinfo, -R '.rel*', and kbuild's vmlinux objcopy (noload flags, removals, -w and
+# --strip-unneeded-symbol) plus an --add-section, an --update-section and a NOBITS gaining contents.
+objcopy_opts=('\x00' '\x01\x03\x01' '\x01\x03\x02' '\x01\x00.modinfo\x00' '\x01\x00.rel*\x00'
+  '\x06\x02.modinfo\x00\x04\x00\x02.rel*\x00\x04\x00\x00.modinfo\x00\x00.rel*\x00\x04\x01\x06__mod_device_table__*\x00'
+  '\x03\x07.x\x00\x03abc\x08.modinfo\x00\x02ab\x02.bss*\x00\x03\x04')
 i=0
-for f in "$raw"/*; do  # fuzz_objcopy's first byte selects the options
-  { printf "\\$(printf %03o $((i % 5)))"; cat "$f"; } >"$out/seeds/objcopy/$(basename "$f")"
+for f in "$raw"/*; do
+  { printf "${objcopy_opts[$((i % ${#objcopy_opts[@]}))]}"; cat "$f"; } >"$out/seeds/objcopy/$(basename "$f")"
   i=$((i + 1))
 done
+# fuzz_order: modules.order texts; fuzz_cli: a command byte (objcopy, strip, seal, tree), then argv
+# split on NUL bytes.
+rm -rf "$out/seeds/order" "$out/seeds/cli" && mkdir -p "$out/seeds/order" "$out/seeds/cli"
+printf 'drivers/a.o\nfs/sub/b.o\nc.o\n' >"$out/seeds/order/three"
+printf 'a.o\na.o' >"$out/seeds/order/repeated-no-newline"
+printf 'a.o\n\nb.ko\n' >"$out/seeds/order/bad-lines"
+printf '\x00-R\x00.modinfo\x00--set-section-flags=.bss=alloc,load,contents\x00-w\x00--add-section\x00.x=f\x00in.o\x00out.o' >"$out/seeds/cli/objcopy"
+printf '\x01--strip-debug\x00-o\x00out\x00-j4\x00-N\x00sym\x00in' >"$out/seeds/cli/strip"
+printf '\x02--objtree\x00d\x00--out\x00s\x00--install-mod-strip\x00--strip-unneeded -R .x\x00--compress=xz\x00-j\x002' >"$out/seeds/cli/seal"
+printf '\x03--suffix\x00.ko\x00--proofs-out\x00p\x00--endian\x00big\x00--json\x00--order=m' >"$out/seeds/cli/tree"
 
 build() {  # build TARGET: links tools/fuzz/TARGET.cc against the library objects
   local t=$1 objs=("${lib[@]}")
@@ -93,8 +114,12 @@ for t in "${targets[@]}"; do
     summary+=("$t: BUILD FAILED")
     continue
   fi
-  seeds=$raw
-  [ "$t" = fuzz_objcopy ] && seeds=$out/seeds/objcopy
+  case $t in
+    fuzz_objcopy) seeds=$out/seeds/objcopy ;;
+    fuzz_order) seeds=$out/seeds/order ;;
+    fuzz_cli) seeds=$out/seeds/cli ;;
+    *) seeds=$raw ;;
+  esac
   mkdir -p "$out/corpus/$t"
   checked_in=testdata/fuzz/$t
   inputs=("$seeds")

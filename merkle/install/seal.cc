@@ -17,7 +17,7 @@
 #include "elf/copy.h"
 #include "elf/mapped_file.h"
 #include "elf/reader.h"
-#include "merkle/io.h"
+#include "elf/small_file.h"
 #include "merkle/order.h"
 #include "merkle/parallel.h"
 #include "merkle/patch.h"

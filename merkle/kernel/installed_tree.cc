@@ -8,7 +8,7 @@
 #include <system_error>
 #include <unordered_map>
 
-#include "merkle/io.h"
+#include "elf/small_file.h"
 
 namespace elfhash::kernel {
 namespace {
@@ -21,7 +21,7 @@ bool ends_with(std::string_view s, std::string_view suffix) {
 
 // modules.order of an installed tree: one relative path per line (depmod reads it the same way).
 Result<std::vector<std::string>> read_order(const std::string& path) {
-  EH_ASSIGN(std::vector<uint8_t> bytes, merkle::read_regular_file(path, 64 << 20));
+  EH_ASSIGN(std::vector<uint8_t> bytes, read_regular_file(path, 64 << 20));
   std::vector<std::string> out;
   std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
   while (!text.empty()) {

@@ -16,6 +16,7 @@
 #include <cstring>
 
 #include "elf/bytes.h"
+#include "elf/small_file.h"
 #include "merkle/modsig/trailer.h"
 
 namespace elfhash::merkle {
@@ -157,22 +158,28 @@ Pkcs7Signer::Pkcs7Signer(Pkcs7Signer&&) noexcept = default;
 Pkcs7Signer& Pkcs7Signer::operator=(Pkcs7Signer&&) noexcept = default;
 Pkcs7Signer::~Pkcs7Signer() = default;
 
+constexpr uint64_t kMaxKeyFile = 1 << 20;
+
 Result<Pkcs7Signer> Pkcs7Signer::load(const Pkcs7SignOptions& opts) {
   ERR_clear_error();
   auto impl = std::make_unique<Impl>();
   impl->md = EVP_get_digestbyname(opts.hash.c_str());
   if (!impl->md) return make_error(opts.hash, kNoOffset, "unknown hash algorithm");
 
-  BioPtr kb(BIO_new_file(opts.key_path.c_str(), "rb"));
-  if (!kb) return make_error(opts.key_path, kNoOffset, "cannot open: " + openssl_error());
+  // Keys and certificates are a few KB: read through the bounded reader (elf/small_file.h), so a
+  // FIFO or /dev/zero is refused instead of read forever.
+  EH_ASSIGN(std::vector<uint8_t> key_bytes, read_regular_file(opts.key_path, kMaxKeyFile));
+  BioPtr kb(BIO_new_mem_buf(key_bytes.data(), static_cast<int>(key_bytes.size())));
+  if (!kb) return make_error(opts.key_path, kNoOffset, "out of memory: " + openssl_error());
   impl->key.reset(PEM_read_bio_PrivateKey(kb.get(), nullptr, refuse_password, nullptr));
   if (!impl->key)
     return make_error(opts.key_path, kNoOffset,
                       "not an unencrypted PEM private key: " + openssl_error());
 
   // DER first, then PEM, as sign-file reads the certificate.
-  BioPtr cb(BIO_new_file(opts.cert_path.c_str(), "rb"));
-  if (!cb) return make_error(opts.cert_path, kNoOffset, "cannot open: " + openssl_error());
+  EH_ASSIGN(std::vector<uint8_t> cert_bytes, read_regular_file(opts.cert_path, kMaxKeyFile));
+  BioPtr cb(BIO_new_mem_buf(cert_bytes.data(), static_cast<int>(cert_bytes.size())));
+  if (!cb) return make_error(opts.cert_path, kNoOffset, "out of memory: " + openssl_error());
   impl->cert.reset(d2i_X509_bio(cb.get(), nullptr));
   if (!impl->cert) {
     ERR_clear_error();

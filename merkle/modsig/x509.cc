@@ -11,7 +11,7 @@
 
 #include <climits>
 
-#include "merkle/io.h"
+#include "elf/small_file.h"
 
 namespace elfhash::modsig {
 namespace {
@@ -104,7 +104,7 @@ Status CertStore::add_der(std::span<const uint8_t> der, const std::string& name,
 }
 
 Status CertStore::add_file(const std::string& path) {
-  EH_ASSIGN(std::vector<uint8_t> bytes, merkle::read_regular_file(path, 16 << 20));
+  EH_ASSIGN(std::vector<uint8_t> bytes, read_regular_file(path, 16 << 20));
   if (parse_exact(bytes)) return add_der(bytes, path, 0);
   BIO* b = BIO_new_mem_buf(bytes.data(), static_cast<int>(bytes.size()));
   size_t before = impl_->certs.size();

@@ -21,14 +21,37 @@ struct HostileCase {
 // Builds every case from the fixtures in `fixture_dir` (the output of make_fixtures.sh).
 Result<std::vector<HostileCase>> make_hostile_cases(const std::string& fixture_dir);
 
-struct Expectation {
-  std::string name;
-  std::string reader;   // substring of the reader's / CLI's error, or "valid" (the ELF part is fine)
-  std::string trailer;  // substring of the trailer parser's verdict, or "-" (not a trailer case)
-  std::string cli;      // optional: what the CLI must print when it differs from `reader`
+// One expected verdict, as written in expected.txt: "valid", "-" (not checked), or
+// "WHERE: MESSAGE" where WHERE names the byte offset the error must carry (see expected.txt for the
+// terms; "none" = the error carries no offset) and MESSAGE is what must follow it ("A|B": either).
+struct Verdict {
+  enum Kind { kValid, kUnchecked, kError } kind = kUnchecked;
+  std::string where;    // offset expression (kError)
+  std::string message;  // kError
 };
 
-// Parses expected.txt: "NAME<TAB>READER<TAB>TRAILER[<TAB>CLI]" lines; '#' starts a comment line.
+struct Expectation {
+  std::string name;
+  std::string base;  // fixture the case was made from (filled by resolve_expectations)
+  Verdict reader;    // ElfFile::parse + check_tables, and the CLI unless `cli` is set
+  Verdict trailer;   // merkle::parse_trailer (+ check_merkle_trailer), and inspect
+  Verdict cli;       // optional: what objcopy/strip must print when the reader accepts the file
+  std::string options;  // optional: objcopy options (space-separated) the CLI verdict applies to
+};
+
+// Parses expected.txt: "NAME<TAB>READER<TAB>TRAILER[<TAB>CLI[<TAB>OPTIONS]]" lines; '#' starts a
+// comment line.
 Result<std::vector<Expectation>> load_expectations(const std::string& path);
+
+// The exact prefix an error line for `v` must start with after "FILE: ": "offset 0xN: " with N
+// computed from the case's fixture (WHERE evaluated on it), or "" for "none".
+Result<std::string> offset_prefix(const Verdict& v, const std::string& fixture_dir, const std::string& base);
+
+// True when `line` ("FILE: offset 0xN: message") is the error `v` describes for file `file`: it
+// starts with "FILE: " + `prefix`, and the rest starts... contains one of the message alternatives.
+bool verdict_matches(const std::string& line, const std::string& file, const std::string& prefix, const Verdict& v);
+
+// The fixture each case is made from (for offset_prefix).
+std::string base_of(const std::string& case_name);
 
 }  // namespace elfhash::testdata

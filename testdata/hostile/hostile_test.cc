@@ -13,6 +13,7 @@
 #include "testdata/hostile/hostile.h"
 #ifdef ELFHASH_HAVE_TRAILER
 #include "merkle/modsig/trailer.h"
+#include "merkle/modsig/trailer_info.h"
 #endif
 
 namespace elfhash::testdata {
@@ -54,16 +55,6 @@ std::string reader_verdict(const HostileCase& c) {
   return s.ok() ? "valid" : s.error().str();
 }
 
-// True when `got` contains one of the '|'-separated alternatives in `want`.
-bool matches(const std::string& got, const std::string& want) {
-  for (size_t b = 0;;) {
-    size_t e = want.find('|', b);
-    if (got.find(want.substr(b, e == std::string::npos ? e : e - b)) != std::string::npos) return true;
-    if (e == std::string::npos) return false;
-    b = e + 1;
-  }
-}
-
 // Runs fn in a child with a timeout; returns its output, or a description of how it died.
 template <class Fn>
 std::string in_child(Fn fn) {
@@ -101,34 +92,41 @@ TEST(HostileCorpus, EveryCaseHasAnExpectationAndViceVersa) {
   for (const auto& [name, e] : c.expected) EXPECT_TRUE(names.count(name)) << name << " in expected.txt but not generated";
 }
 
-TEST(HostileCorpus, ReaderRejectsEachCaseWithTheExpectedError) {
+// The error line `got` must be the one `v` names for case `c`: "NAME: offset 0xN: ...MESSAGE...",
+// with N computed from the fixture (expected.txt).
+void expect_verdict(const HostileCase& c, const Verdict& v, const std::string& got) {
+  auto prefix = offset_prefix(v, "testdata", c.base);
+  ASSERT_TRUE(prefix.ok()) << c.name << ": " << prefix.error().str();
+  EXPECT_TRUE(verdict_matches(got, c.name, *prefix, v))
+      << c.name << ": want \"" << c.name << ": " << *prefix << "..." << v.message << "...\", got \"" << got << "\"";
+  EXPECT_EQ(got.find('\n'), std::string::npos) << c.name << ": error is not one line";
+}
+
+TEST(HostileCorpus, ReaderRejectsEachCaseWithTheExpectedOffsetAndError) {
   const Corpus& c = corpus();
-  int rejected = 0;
+  int rejected = 0, with_offset = 0;
   for (const auto& hc : c.cases) {
     auto it = c.expected.find(hc.name);
     if (it == c.expected.end()) continue;
     std::string got = in_child([&] { return reader_verdict(hc); });
-    const std::string& want = it->second.reader;
-    if (want == "valid") {
+    const Verdict& want = it->second.reader;
+    if (want.kind == Verdict::kValid) {
       EXPECT_EQ(got, "valid") << hc.name;
       continue;
     }
     ++rejected;
-    EXPECT_TRUE(matches(got, want)) << hc.name << ": want \"" << want << "\", got \"" << got << "\"";
-    EXPECT_EQ(got.find('\n'), std::string::npos) << hc.name << ": error is not one line";
-    EXPECT_EQ(got.rfind(hc.name + ":", 0), 0u) << hc.name << ": error does not start with the file name: " << got;
+    if (want.where != "none") ++with_offset;
+    expect_verdict(hc, want, got);
   }
   EXPECT_GE(rejected, 30);
+  EXPECT_EQ(with_offset, rejected) << "every reader error carries an offset";
 }
 
 #ifdef ELFHASH_HAVE_TRAILER
+// What `elfhash inspect` reports first: merkle::describe_trailer (framing, parameters, payload).
 std::string trailer_verdict(const HostileCase& c) {
-  auto t = merkle::parse_trailer(c.bytes, c.name);
-  if (!t.ok()) return t.error().str();
-  if (t->kind != merkle::TrailerKind::kMerkle) return std::string("kind ") + merkle::trailer_kind_name(t->kind);
-  auto tail = std::span<const uint8_t>(c.bytes).subspan(t->image_size);
-  auto levels = merkle::check_merkle_trailer(tail, c.name);
-  return levels.ok() ? "merkle levels " + std::to_string(*levels) : levels.error().str();
+  auto t = merkle::describe_trailer(c.bytes, c.name);
+  return t.ok() ? "valid" : t.error().str();
 }
 #endif
 
@@ -140,13 +138,32 @@ TEST(HostileCorpus, TrailerParserRejectsEachTrailerCase) {
   int checked = 0;
   for (const auto& hc : c.cases) {
     auto it = c.expected.find(hc.name);
-    if (it == c.expected.end() || it->second.trailer == "-") continue;
+    if (it == c.expected.end() || it->second.trailer.kind == Verdict::kUnchecked) continue;
     ++checked;
     std::string got = in_child([&] { return trailer_verdict(hc); });
-    EXPECT_TRUE(matches(got, it->second.trailer)) << hc.name << ": want \"" << it->second.trailer << "\", got \"" << got << "\"";
+    if (it->second.trailer.kind == Verdict::kValid)
+      EXPECT_EQ(got, "valid") << hc.name;
+    else
+      expect_verdict(hc, it->second.trailer, got);
   }
   EXPECT_GE(checked, 5);
 #endif
+}
+
+// The offset expressions themselves: a wrong term must not silently evaluate to something.
+TEST(HostileCorpus, OffsetExpressionsAreChecked) {
+  Verdict v{Verdict::kError, "shdr:.no-such-section", "x"};
+  EXPECT_FALSE(offset_prefix(v, "testdata", "x86_64-module.o").ok());
+  v.where = "bogus:1";
+  EXPECT_FALSE(offset_prefix(v, "testdata", "x86_64-module.o").ok());
+  v.where = "0x28+0x2";
+  auto p = offset_prefix(v, "testdata", "x86_64-module.o");
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(*p, "offset 0x2a: ");
+  EXPECT_TRUE(verdict_matches("f: offset 0x2a: a b c", "f", *p, {Verdict::kError, "", "x|b"}));
+  EXPECT_FALSE(verdict_matches("f: offset 0x2b: a b c", "f", *p, {Verdict::kError, "", "b"}));
+  EXPECT_FALSE(verdict_matches("f: offset 0x2a: a b c", "f", *p, {Verdict::kError, "", "d"}));
+  EXPECT_FALSE(verdict_matches("f: offset 0x2a: a", "f", "", {Verdict::kError, "none", "a"}));
 }
 
 }  // namespace

@@ -9,7 +9,7 @@
 
 #include "elf/reader.h"
 #include "merkle/build.h"
-#include "merkle/io.h"
+#include "elf/small_file.h"
 #include "merkle/module_hashes.h"
 #include "merkle/order.h"
 #include "merkle/patch.h"
@@ -36,7 +36,7 @@ Result<std::array<uint8_t, merkle::kModuleHashesSize>> new_contents(const PatchA
                                                                    unsigned threads) {
   std::array<uint8_t, merkle::kModuleHashesSize> out{};
   if (!a.hashes.empty()) {
-    EH_ASSIGN(std::vector<uint8_t> bin, merkle::read_regular_file(a.hashes, 1 << 20));
+    EH_ASSIGN(std::vector<uint8_t> bin, read_regular_file(a.hashes, 1 << 20));
     if (bin.size() != out.size())
       return make_error(a.hashes, kNoOffset,
                         fmt::format("{} bytes, expected {} (u32 levels + 32-byte root)", bin.size(), out.size()));

@@ -103,12 +103,9 @@ struct TtyProgress {
   }
 };
 
-}  // namespace
-
-int cmd_seal(int argc, char** argv) {
-  SealArgs a;
+// Parses seal's command line into `o` (no file is touched). Returns a usage error, or nullopt.
+std::optional<std::string> parse_seal(int argc, char** argv, SealArgs& a, merkle::SealOptions& o, bool& help) {
   std::vector<std::string> pos;
-  bool help = false;
   // --install-mod-strip is matched by hand first: its value may itself start with '-'.
   std::vector<char*> rest;
   for (int i = 0; i < argc; ++i) {
@@ -131,25 +128,42 @@ int cmd_seal(int argc, char** argv) {
                             {{"--fsync"}, nullptr, &a.fsync},
                             {{"--install-mod-strip"}, &a.strip}},
                            pos, help);
-  if (help) {
-    std::fputs(kUsage, stdout);
-    return kExitOk;
-  }
-  if (err) return usage_error("seal", *err);
-  if (!pos.empty()) return usage_error("seal", "unexpected argument " + pos[0]);
-  if (a.objtree.empty() || a.out.empty()) return usage_error("seal", "--objtree DIR and --out STAGING are required");
-  merkle::SealOptions o;
+  if (help) return std::nullopt;
+  if (err) return err;
+  if (!pos.empty()) return "unexpected argument " + pos[0];
+  if (a.objtree.empty() || a.out.empty()) return "--objtree DIR and --out STAGING are required";
   o.objtree = a.objtree;
   o.out = a.out;
   o.vmlinux_out = a.vmlinux_out;
   o.kernel_release = a.release;
   o.fsync = a.fsync;
-  if (!a.jobs.empty() && !parse_count(a.jobs, o.threads)) return usage_error("seal", "-j needs a count 1..4096");
-  if (auto e = strip_options(a.strip, o.strip)) return usage_error("seal", *e);
+  if (!a.jobs.empty() && !parse_count(a.jobs, o.threads)) return "-j needs a count 1..4096";
+  if (auto e = strip_options(a.strip, o.strip)) return e;
   if (!a.compress.empty()) {
     auto c = merkle::parse_compression(a.compress);
-    if (!c) return usage_error("seal", "--compress takes xz or zstd (gzip is not supported)");
+    if (!c) return "--compress takes xz or zstd (gzip is not supported)";
     o.compression = *c;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> check_seal_args(int argc, char** argv) {
+  SealArgs a;
+  merkle::SealOptions o;
+  bool help = false;
+  return parse_seal(argc, argv, a, o, help);
+}
+
+int cmd_seal(int argc, char** argv) {
+  SealArgs a;
+  merkle::SealOptions o;
+  bool help = false;
+  if (auto e = parse_seal(argc, argv, a, o, help)) return usage_error("seal", *e);
+  if (help) {
+    std::fputs(kUsage, stdout);
+    return kExitOk;
   }
   TtyProgress tty;
   o.progress = [&](std::string_view s, size_t d, size_t t) { tty(s, d, t); };

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "merkle/io.h"
+#include "elf/small_file.h"
 #include "merkle/order.h"
 #include "merkle/modsig/pkcs7.h"
 #include "merkle/modsig/sign.h"
@@ -41,7 +41,7 @@ struct SignArgs {
 
 int sign_one(const std::string& module, const std::string& proof, bool replace) {
   // A real proof has at most 32 levels (positions are be32): 44 + 32 * 32 bytes.
-  auto trailer = merkle::read_regular_file(proof, merkle::trailer_size(32));
+  auto trailer = read_regular_file(proof, merkle::trailer_size(32));
   if (!trailer.ok()) return report(trailer.error(), kExitError);
   auto st = merkle::sign_module(module, *trailer, proof, replace);
   if (!st.ok()) return report(st.error(), kExitError);

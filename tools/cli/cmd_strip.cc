@@ -7,11 +7,11 @@
 #include <atomic>
 #include <cstdio>
 #include <optional>
-#include <thread>
 
 #include "elf/copy.h"
 #include "elf/mapped_file.h"
 #include "merkle/modsig/trailer.h"
+#include "merkle/parallel.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/common.h"
 #include "tools/cli/copy_options.h"
@@ -80,19 +80,10 @@ int cmd_strip(int argc, char** argv) {
   apply_strip_default(a);
   const size_t n = a.positional.size();
   std::vector<std::optional<Error>> errors(n);
-  unsigned jobs = a.jobs ? a.jobs : std::max(1u, std::thread::hardware_concurrency());
-  jobs = static_cast<unsigned>(std::min<size_t>(jobs, n));
-  std::atomic<size_t> next{0};
-  auto worker = [&] {
-    for (size_t i; (i = next.fetch_add(1)) < n;) {
-      const std::string& f = a.positional[i];
-      errors[i] = strip_one(f, a.output.empty() ? f : a.output, a);
-    }
-  };
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < jobs; ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
+  merkle::parallel_for<merkle::NoState>(n, a.jobs, [&](merkle::NoState&, size_t i) {
+    const std::string& f = a.positional[i];
+    errors[i] = strip_one(f, a.output.empty() ? f : a.output, a);
+  });
   int rc = kExitOk;
   for (auto& e : errors)
     if (e) rc = report(*e, kExitError);  // in input order, so output is deterministic

@@ -4,6 +4,7 @@
 #include <fmt/core.h>
 
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -70,12 +71,10 @@ int run(const TreeArgs& a, elf::Endian endian, unsigned threads) {
   return kExitOk;
 }
 
-}  // namespace
-
-int cmd_tree(int argc, char** argv) {
-  TreeArgs a;
+// Parses tree's command line (no file is touched). Returns a usage error, or nullopt.
+std::optional<std::string> parse_tree(int argc, char** argv, TreeArgs& a, elf::Endian& endian, unsigned& threads,
+                                      bool& help) {
   std::vector<std::string> pos;
-  bool help = false;
   auto err = parse_options(argc, argv,
                            {{{"--order"}, &a.order},
                             {{"--suffix"}, &a.suffix},
@@ -86,19 +85,38 @@ int cmd_tree(int argc, char** argv) {
                             {{"-j", "--jobs"}, &a.jobs},
                             {{"--json"}, nullptr, &a.json}},
                            pos, help);
+  if (help) return std::nullopt;
+  if (err) return err;
+  if (!pos.empty()) return fmt::format("unexpected argument '{}'", pos[0]);
+  if (a.suffix.empty()) return "--suffix is required (.ko or .ko.stripped)";
+  if (a.endian == "little") endian = elf::Endian::kLittle;
+  else if (a.endian == "big") endian = elf::Endian::kBig;
+  else return "--endian must be little or big";
+  threads = 0;
+  if (!a.jobs.empty() && !parse_count(a.jobs, threads)) return "-j needs a count 1..4096";
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> check_tree_args(int argc, char** argv) {
+  TreeArgs a;
+  elf::Endian endian;
+  unsigned threads = 0;
+  bool help = false;
+  return parse_tree(argc, argv, a, endian, threads, help);
+}
+
+int cmd_tree(int argc, char** argv) {
+  TreeArgs a;
+  elf::Endian endian = elf::Endian::kLittle;
+  unsigned threads = 0;
+  bool help = false;
+  if (auto e = parse_tree(argc, argv, a, endian, threads, help)) return usage_error("tree", *e);
   if (help) {
     std::fputs(kUsage, stdout);
     return kExitOk;
   }
-  if (err) return usage_error("tree", *err);
-  if (!pos.empty()) return usage_error("tree", fmt::format("unexpected argument '{}'", pos[0]));
-  if (a.suffix.empty()) return usage_error("tree", "--suffix is required (.ko or .ko.stripped)");
-  elf::Endian endian;
-  if (a.endian == "little") endian = elf::Endian::kLittle;
-  else if (a.endian == "big") endian = elf::Endian::kBig;
-  else return usage_error("tree", "--endian must be little or big");
-  unsigned threads = 0;
-  if (!a.jobs.empty() && !parse_count(a.jobs, threads)) return usage_error("tree", "-j needs a count 1..4096");
   return run(a, endian, threads);
 }
 

@@ -15,8 +15,10 @@
 #include <sys/stat.h>
 #include <vector>
 
+#include "elf/mapped_file.h"
+#include "elf/reader.h"
+#include "elf/small_file.h"
 #include "merkle/compression/input.h"
-#include "merkle/io.h"
 #include "merkle/kernel/installed_tree.h"
 #include "merkle/kernel/kernel_image.h"
 #include "merkle/modsig/x509.h"
@@ -56,7 +58,7 @@ struct Keys {
 };
 
 Result<merkle::ModuleHashesRoot> load_bin(const VerifyArgs& a) {
-  EH_ASSIGN(std::vector<uint8_t> bin, merkle::read_regular_file(a.hashes, 1 << 20));
+  EH_ASSIGN(std::vector<uint8_t> bin, read_regular_file(a.hashes, 1 << 20));
   std::span<const uint8_t> bytes = bin;
   std::optional<elf::Endian> e;
   if (a.endian == "little") e = elf::Endian::kLittle;

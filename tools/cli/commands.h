@@ -3,6 +3,9 @@
 // 2 usage error or bad input (message on stderr, no output file written).
 #pragma once
 
+#include <optional>
+#include <string>
+
 namespace elfhash::cli {
 
 inline constexpr int kExitOk = 0;
@@ -22,5 +25,10 @@ int cmd_verify(int argc, char** argv);
 int cmd_inspect(int argc, char** argv);
 int cmd_diff(int argc, char** argv);
 int cmd_seal(int argc, char** argv);
+
+// The command-line parsing of seal and tree alone, without running anything (tools/fuzz/fuzz_cli.cc):
+// a usage error, or nullopt.
+std::optional<std::string> check_seal_args(int argc, char** argv);
+std::optional<std::string> check_tree_args(int argc, char** argv);
 
 }  // namespace elfhash::cli

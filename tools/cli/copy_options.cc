@@ -59,86 +59,94 @@ constexpr std::string_view kRefused[] = {
     "--globalize-symbols", "--weaken-symbols", "--keep-global-symbols", "-L", "-G", "-W", "-b", "--byte",
 };
 
-// Options with a value; returns "" when handled, an error text, or "no" when `argv[i]` is not one.
-std::string value_option(CopyTool tool, int argc, char** argv, int& i, ParsedCopyArgs& a) {
+// What value_option made of argv[i]: not one of its options, handled, or an error (in `error`).
+enum class ValueOpt { kNotMine, kDone, kError };
+
+// Options with a value. A matched option without its value is an error value, like every other
+// problem here (no exceptions as control flow).
+ValueOpt value_option(CopyTool tool, int argc, char** argv, int& i, ParsedCopyArgs& a, std::string& error) {
   std::string v;
+  bool missing = false;
   auto m = [&](std::initializer_list<std::string_view> names) {
+    if (missing) return false;
     OptMatch r = match_value(argc, argv, i, names, v);
-    if (r == OptMatch::kMissingValue) throw std::string(fmt::format("option '{}' requires an argument", argv[i]));
+    missing = r == OptMatch::kMissingValue;
     return r == OptMatch::kYes;
   };
-  try {
-    if (m({"-R", "--remove-section"})) {
-      a.copy.remove_sections.add(v);
-    } else if (tool == CopyTool::kObjcopy && m({"-j", "--only-section"})) {
-      a.copy.only_sections.add(v);
-    } else if (m({"-N", "--strip-symbol"})) {
-      a.copy.strip_symbols.push_back(v);
-    } else if (m({"--strip-unneeded-symbol"})) {
-      a.copy.strip_unneeded_symbols.push_back(v);
-    } else if (m({"-K", "--keep-symbol"})) {
-      a.copy.keep_symbols.push_back(v);
-    } else if (m({"--keep-section"})) {
-      a.copy.keep_sections.add(v);
-    } else if (m({"--remove-relocations"})) {
-      a.copy.remove_relocations.add(v);
-    } else if (m({"-I", "--input-target", "-F", "--target"})) {
-      a.targets.push_back(v);  // checked against the input (check_targets)
-    } else if (tool == CopyTool::kObjcopy && m({"--set-section-flags"})) {
-      auto eq = v.find('=');
-      if (eq == std::string::npos || eq == 0) return fmt::format("bad --set-section-flags '{}': expected SECTION=FLAGS", v);
-      uint32_t flags;
-      if (auto e = parse_flags(v.substr(eq + 1), "--set-section-flags", flags); !e.empty()) return e;
-      a.copy.set_flags.emplace_back(v.substr(0, eq), flags);
-    } else if (tool == CopyTool::kObjcopy && m({"--rename-section"})) {
-      auto eq = v.find('=');
-      if (eq == std::string::npos || eq == 0 || eq + 1 == v.size())
-        return fmt::format("bad --rename-section '{}': expected OLD=NEW[,FLAGS]", v);
-      elf::CopyOptions::Rename r;
-      r.from = v.substr(0, eq);
-      std::string rest = v.substr(eq + 1);
-      if (auto comma = rest.find(','); comma != std::string::npos) {
-        if (auto e = parse_flags(rest.substr(comma + 1), "--rename-section", r.flags); !e.empty()) return e;
-        r.has_flags = true;
-        rest.resize(comma);
-      }
-      r.to = rest;
-      a.copy.rename_sections.push_back(std::move(r));
-    } else if (tool == CopyTool::kObjcopy && m({"--set-section-alignment"})) {
-      auto eq = v.find('=');
-      uint64_t align = 0;
-      // binutils: the alignment is a power of two in bytes, stored as its exponent.
-      if (eq == std::string::npos || eq == 0 || !parse_u64(v.substr(eq + 1), align) || align == 0 || (align & (align - 1)))
-        return fmt::format("bad --set-section-alignment '{}': expected SECTION=ALIGN, ALIGN a power of two", v);
-      a.copy.set_alignment.emplace_back(v.substr(0, eq), align);
-    } else if (tool == CopyTool::kObjcopy && m({"--add-gnu-debuglink"})) {
-      a.copy.gnu_debuglink = v;
-    } else if (tool == CopyTool::kObjcopy && m({"--pad-to"})) {
-      if (!parse_u64(v, a.pad_to)) return fmt::format("bad --pad-to address '{}'", v);
-      a.has_pad_to = true;
-
-    } else if (tool == CopyTool::kObjcopy && m({"--add-section"})) {
-      if (!split_eq(v, a.copy.add_sections.emplace_back())) return fmt::format("bad --add-section '{}': expected SECTION=FILE", v);
-    } else if (tool == CopyTool::kObjcopy && m({"--update-section"})) {
-      if (!split_eq(v, a.copy.update_sections.emplace_back())) return fmt::format("bad --update-section '{}': expected SECTION=FILE", v);
-    } else if (tool == CopyTool::kObjcopy && m({"--dump-section"})) {
-      if (!split_eq(v, a.copy.dump_sections.emplace_back())) return fmt::format("bad --dump-section '{}': expected SECTION=FILE", v);
-    } else if (m({"-O", "--output-target"})) {
-      if (tool == CopyTool::kObjcopy && v == "binary")
-        a.format = elf::OutputFormat::kBinary;
-      else
-        a.targets.push_back(v);
-    } else if (tool == CopyTool::kStrip && m({"-o", "--output-file"})) {
-      a.output = v;
-    } else if (tool == CopyTool::kStrip && m({"-j", "--jobs"})) {
-      if (!parse_count(v, a.jobs)) return fmt::format("bad job count '{}'", v);
-    } else {
-      return "no";
+  auto fail = [&](std::string msg) {
+    error = std::move(msg);
+    return ValueOpt::kError;
+  };
+  if (m({"-R", "--remove-section"})) {
+    a.copy.remove_sections.add(v);
+  } else if (tool == CopyTool::kObjcopy && m({"-j", "--only-section"})) {
+    a.copy.only_sections.add(v);
+  } else if (m({"-N", "--strip-symbol"})) {
+    a.copy.strip_symbols.push_back(v);
+  } else if (m({"--strip-unneeded-symbol"})) {
+    a.copy.strip_unneeded_symbols.push_back(v);
+  } else if (m({"-K", "--keep-symbol"})) {
+    a.copy.keep_symbols.push_back(v);
+  } else if (m({"--keep-section"})) {
+    a.copy.keep_sections.add(v);
+  } else if (m({"--remove-relocations"})) {
+    a.copy.remove_relocations.add(v);
+  } else if (m({"-I", "--input-target", "-F", "--target"})) {
+    a.targets.push_back(v);  // checked against the input (check_targets)
+  } else if (tool == CopyTool::kObjcopy && m({"--set-section-flags"})) {
+    auto eq = v.find('=');
+    if (eq == std::string::npos || eq == 0) return fail(fmt::format("bad --set-section-flags '{}': expected SECTION=FLAGS", v));
+    uint32_t flags;
+    if (auto e = parse_flags(v.substr(eq + 1), "--set-section-flags", flags); !e.empty()) return fail(e);
+    a.copy.set_flags.emplace_back(v.substr(0, eq), flags);
+  } else if (tool == CopyTool::kObjcopy && m({"--rename-section"})) {
+    auto eq = v.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == v.size())
+      return fail(fmt::format("bad --rename-section '{}': expected OLD=NEW[,FLAGS]", v));
+    elf::CopyOptions::Rename r;
+    r.from = v.substr(0, eq);
+    std::string rest = v.substr(eq + 1);
+    if (auto comma = rest.find(','); comma != std::string::npos) {
+      if (auto e = parse_flags(rest.substr(comma + 1), "--rename-section", r.flags); !e.empty()) return fail(e);
+      r.has_flags = true;
+      rest.resize(comma);
     }
-  } catch (const std::string& e) {
-    return e;
+    r.to = rest;
+    a.copy.rename_sections.push_back(std::move(r));
+  } else if (tool == CopyTool::kObjcopy && m({"--set-section-alignment"})) {
+    auto eq = v.find('=');
+    uint64_t align = 0;
+    // binutils: the alignment is a power of two in bytes, stored as its exponent.
+    if (eq == std::string::npos || eq == 0 || !parse_u64(v.substr(eq + 1), align) || align == 0 || (align & (align - 1)))
+      return fail(fmt::format("bad --set-section-alignment '{}': expected SECTION=ALIGN, ALIGN a power of two", v));
+    a.copy.set_alignment.emplace_back(v.substr(0, eq), align);
+  } else if (tool == CopyTool::kObjcopy && m({"--add-gnu-debuglink"})) {
+    a.copy.gnu_debuglink = v;
+  } else if (tool == CopyTool::kObjcopy && m({"--pad-to"})) {
+    if (!parse_u64(v, a.pad_to)) return fail(fmt::format("bad --pad-to address '{}'", v));
+    a.has_pad_to = true;
+
+  } else if (tool == CopyTool::kObjcopy && m({"--add-section"})) {
+    if (!split_eq(v, a.copy.add_sections.emplace_back())) return fail(fmt::format("bad --add-section '{}': expected SECTION=FILE", v));
+  } else if (tool == CopyTool::kObjcopy && m({"--update-section"})) {
+    if (!split_eq(v, a.copy.update_sections.emplace_back())) return fail(fmt::format("bad --update-section '{}': expected SECTION=FILE", v));
+  } else if (tool == CopyTool::kObjcopy && m({"--dump-section"})) {
+    if (!split_eq(v, a.copy.dump_sections.emplace_back())) return fail(fmt::format("bad --dump-section '{}': expected SECTION=FILE", v));
+  } else if (m({"-O", "--output-target"})) {
+    if (tool == CopyTool::kObjcopy && v == "binary")
+      a.format = elf::OutputFormat::kBinary;
+    else
+      a.targets.push_back(v);
+  } else if (tool == CopyTool::kStrip && m({"-o", "--output-file"})) {
+    a.output = v;
+  } else if (tool == CopyTool::kStrip && m({"-j", "--jobs"})) {
+    if (!parse_count(v, a.jobs)) return fail(fmt::format("bad job count '{}'", v));
+  } else if (missing) {
+    return fail(fmt::format("option '{}' requires an argument", argv[i]));
+  } else {
+    return ValueOpt::kNotMine;
   }
-  return "";
+  return ValueOpt::kDone;
 }
 
 bool flag_option(CopyTool tool, std::string_view arg, ParsedCopyArgs& a) {
@@ -207,15 +215,18 @@ std::string parse_copy_args(CopyTool tool, int argc, char** argv, ParsedCopyArgs
       continue;
     }
     if (flag_option(tool, arg, a)) continue;
-    std::string r = value_option(tool, argc, argv, i, a);
-    if (r == "no") {
-      std::string_view name = arg.substr(0, arg.find('='));
-      for (auto k : kRefused)
-        if (name == k) return fmt::format("option '{}' is not supported (by 'elfhash {}'; see docs/cli.md)", name,
-                                          tool == CopyTool::kStrip ? "strip" : "objcopy");
-      return fmt::format("unrecognized or unsupported option '{}'", arg);
+    std::string error;
+    switch (value_option(tool, argc, argv, i, a, error)) {
+      case ValueOpt::kNotMine: {
+        std::string_view name = arg.substr(0, arg.find('='));
+        for (auto k : kRefused)
+          if (name == k) return fmt::format("option '{}' is not supported (by 'elfhash {}'; see docs/cli.md)", name,
+                                            tool == CopyTool::kStrip ? "strip" : "objcopy");
+        return fmt::format("unrecognized or unsupported option '{}'", arg);
+      }
+      case ValueOpt::kError: return error;
+      case ValueOpt::kDone: break;
     }
-    if (!r.empty()) return r;
   }
   return "";
 }

@@ -1,6 +1,10 @@
 // elfhash: one deterministic binary for the kernel's objcopy/strip/module-hashes chain.
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstring>
+#include <exception>
+#include <new>
 #include <string_view>
 
 #include "elf/cleanup.h"
@@ -51,22 +55,65 @@ int usage(FILE* out) {
   return out == stdout ? 0 : elfhash::cli::kExitError;
 }
 
-}  // namespace
+// Library code returns errors as values; an exception can only be std::bad_alloc (or a bug). Either
+// way it must end as one line and exit 2, never as std::terminate's abort (docs/threat-model.md).
+void report_exception(const char* cmd) {
+  try {
+    throw;
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "elfhash: %s: out of memory\n", cmd);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "elfhash: %s: internal error: %s\n", cmd, e.what());
+  } catch (...) {
+    std::fprintf(stderr, "elfhash: %s: internal error: unknown exception\n", cmd);
+  }
+}
 
-int main(int argc, char** argv) {
-  // Before any thread: SIGINT/SIGTERM/SIGHUP remove this run's temporaries, then end the process.
-  elfhash::install_signal_cleanup();
+const char* g_command = "elfhash";
+
+// Last resort for an exception thrown on a thread that does not catch it (the ones parallel_for
+// starts do): report it the same way instead of aborting.
+[[noreturn]] void on_terminate() {
+  if (std::current_exception())
+    report_exception(g_command);
+  else
+    std::fprintf(stderr, "elfhash: %s: internal error: std::terminate\n", g_command);
+  std::fflush(stderr);
+  _exit(elfhash::cli::kExitError);
+}
+
+int run(int argc, char** argv) {
   if (argc >= 1 && argv[0]) {
     if (const char* as = multicall_command(argv[0])) {
       for (const auto& c : kCommands)
-        if (std::strcmp(c.name, as) == 0) return c.run(argc, argv);  // argv[0] stands for the command
+        if (std::strcmp(c.name, as) == 0) {  // argv[0] stands for the command
+          g_command = c.name;
+          return elfhash::finish_run(c.run(argc, argv));
+        }
     }
   }
   if (argc < 2) return usage(stderr);
   std::string_view cmd = argv[1];
   if (cmd == "--help" || cmd == "-h" || cmd == "help") return usage(stdout);
   for (const auto& c : kCommands)
-    if (cmd == c.name) return elfhash::finish_run(c.run(argc - 1, argv + 1));
+    if (cmd == c.name) {
+      g_command = c.name;
+      return elfhash::finish_run(c.run(argc - 1, argv + 1));
+    }
   std::fprintf(stderr, "elfhash: unknown command '%s'\n", argv[1]);
   return usage(stderr);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::set_terminate(on_terminate);
+  // Before any thread: SIGINT/SIGTERM/SIGHUP remove this run's temporaries, then end the process.
+  elfhash::install_signal_cleanup();
+  try {
+    return run(argc, argv);
+  } catch (...) {
+    report_exception(g_command);
+    return elfhash::cli::kExitError;
+  }
 }

@@ -1,9 +1,23 @@
-// libFuzzer target: `elfhash objcopy` / `strip` on arbitrary bytes, in memory (elf/copy.h). The first
-// input byte picks the editing options, so one corpus exercises the kernel's common command lines
-// (spec §5): plain copy, --strip-debug, --strip-unneeded, -R .modinfo, -R '.rel*'.
-// Hook: as options are added to CopyOptions, extend pick_options().
+// libFuzzer target: `elfhash objcopy` / `strip` on arbitrary bytes, in memory (elf/copy.h), with
+// every CopyOptions field drawn from the input. Input layout:
+//   byte 0        number of option records (low 4 bits)
+//   records       opcode byte, then its operands (below); strings are NUL-terminated (at most 64 bytes)
+//   the rest      the ELF file
+// Opcodes (mod 11): 0 -R STR, 1 -j STR, 2 --set-section-flags STR=FLAGS (2 bytes of flag words),
+// 3 strip mode (byte % 3: none, --strip-debug, --strip-unneeded), 4 -w (byte & 1), 5 -N STR,
+// 6 --strip-unneeded-symbol STR, 7 --add-section STR=BYTES, 8 --update-section STR=BYTES,
+// 9 --dump-section STR, 10 in-memory update (seal's .module_hashes) STR=BYTES; BYTES is a length byte
+// then that many bytes, given to the library as a memfd (a regular file) like a user's file.
+// The kernel's command lines (spec §5) are seeds (tools/fuzz.sh). Hook: a new CopyOptions field gets
+// an opcode here.
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <string>
+#include <vector>
 
 #include "elf/copy.h"
 #include "elf/ops.h"
@@ -12,27 +26,97 @@ using namespace elfhash;
 using namespace elfhash::elf;
 
 namespace {
-CopyOptions pick_options(uint8_t sel) {
-  CopyOptions o;
-  switch (sel % 5) {
-    case 1: o.strip = StripMode::kDebug; break;
-    case 2: o.strip = StripMode::kUnneeded; break;
-    case 3: o.remove_sections.add(".modinfo"); break;
-    case 4: o.remove_sections.add(".rel*"); break;
-    default: break;
+
+struct Cursor {
+  const uint8_t* p;
+  size_t n;
+  uint8_t byte() {
+    if (!n) return 0;
+    --n;
+    return *p++;
   }
-  return o;
+  std::string str() {
+    std::string s;
+    while (n && *p && s.size() < 64) s.push_back(static_cast<char>(byte()));
+    byte();  // the NUL
+    return s;
+  }
+  std::vector<uint8_t> bytes() {
+    size_t len = std::min<size_t>(byte(), n);
+    std::vector<uint8_t> v(p, p + len);
+    p += len;
+    n -= len;
+    return v;
+  }
+};
+
+// A regular file holding `bytes`, named by a /proc/self/fd path; closed by the caller.
+int memfd_with(const std::vector<uint8_t>& bytes) {
+  int fd = memfd_create("fuzz-section", MFD_CLOEXEC);
+  if (fd >= 0 && !bytes.empty()) (void)!write(fd, bytes.data(), bytes.size());
+  return fd;
 }
+
+std::string fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
+
+const std::string& dump_dir() {
+  static const std::string d = [] {
+    char tmpl[] = "/tmp/fuzz_objcopy-XXXXXX";
+    const char* made = mkdtemp(tmpl);
+    return std::string(made ? made : "/tmp");
+  }();
+  return d;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) return 0;
-  CopyOptions opt = pick_options(data[0]);
-  auto out = copy_to_memory({data + 1, size - 1}, "fuzz", opt);
+  Cursor c{data + 1, size - 1};
+  CopyOptions opt;
+  std::vector<int> fds;
+  for (int r = data[0] & 15; r > 0 && c.n; --r) {
+    const uint8_t op = c.byte() % 11;
+    switch (op) {
+      case 0: opt.remove_sections.add(c.str()); break;
+      case 1: opt.only_sections.add(c.str()); break;
+      case 2: {
+        std::string pat = c.str();
+        uint32_t flags = c.byte() | (uint32_t{c.byte()} << 8);
+        if (!pat.empty()) opt.set_flags.emplace_back(pat, flags & 0x3fff);
+        break;
+      }
+      case 3: opt.strip = static_cast<StripMode>(c.byte() % 3); break;
+      case 4: opt.wildcard = c.byte() & 1; break;
+      case 5: opt.strip_symbols.push_back(c.str()); break;
+      case 6: opt.strip_unneeded_symbols.push_back(c.str()); break;
+      case 7:
+      case 8: {
+        const bool add = op == 7;
+        std::string name = c.str();
+        int fd = memfd_with(c.bytes());
+        if (fd < 0) break;
+        fds.push_back(fd);
+        (add ? opt.add_sections : opt.update_sections).push_back({name, fd_path(fd)});
+        break;
+      }
+      case 9: opt.dump_sections.push_back({c.str(), dump_dir() + "/dump"}); break;
+      case 10: {
+        std::string name = c.str();
+        opt.update_contents.emplace_back(name, c.bytes());
+        break;
+      }
+    }
+  }
+  auto out = copy_to_memory({c.p, c.n}, "fuzz", opt);
+  for (int fd : fds) close(fd);
   if (!out.ok()) return 0;
-  // Whatever objcopy writes must itself be readable, and copying it again must be a fixed point.
+  // Whatever objcopy writes must itself be readable, and copying it again must succeed.
   CopyOptions plain;
   auto again = copy_to_memory(*out, "fuzz-out", plain);
-  if (!again.ok()) __builtin_trap();
+  if (!again.ok()) {
+    std::fprintf(stderr, "fuzz_objcopy: the output does not copy again: %s\n", again.error().str().c_str());
+    __builtin_trap();
+  }
   return 0;
 }

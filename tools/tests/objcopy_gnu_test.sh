@@ -132,6 +132,18 @@ set_flags_order() {  # the last matching pattern wins; a matching '!' pattern an
   done
 }
 check "--set-section-flags: last match wins, '!' anywhere excludes (= GNU)" set_flags_order
+# binutils find_section_list: the last matching option wins, a matching '!' anywhere excludes (an
+# allocated .rela.dyn in arm64/ppc64le vmlinux keeps its flags under kbuild's '.rel*'=noload).
+check "--set-section-flags: last match wins = GNU" same_as_gnu x86_64-module.o \
+  --set-section-flags .modinfo=alloc,readonly --set-section-flags '.mod*=noload'
+check "--set-section-flags: last match wins (other order) = GNU" same_as_gnu x86_64-module.o \
+  --set-section-flags '.mod*=noload' --set-section-flags .modinfo=alloc,readonly
+check "--set-section-flags non-alloc=noload (BFD: W unless readonly) = GNU" same_as_gnu x86_64-module.o \
+  --set-section-flags .debug_str=noload --set-section-flags .comment=debug
+check "--set-section-flags: a later '!' pattern excludes = GNU" same_as_gnu x86_64-module.o \
+  --set-section-flags '.mod*=noload' --set-section-flags '!.modinfo=alloc'
+check "--set-section-flags .bss*=alloc,load,contents (NOBITS gains zeros) = GNU" same_as_gnu x86_64-module.o \
+  --set-section-flags '.bss*=alloc,load,contents'
 only_section() {
   objcopy -j .modinfo -j '.rodata*' "$FX/x86_64-module.o" gnu.out &&
     "$E" objcopy -j .modinfo -j '.rodata*' "$FX/x86_64-module.o" eh.out && cmp gnu.out eh.out
@@ -192,4 +204,23 @@ strip_bad_input_no_output() {
     [ -z "$(ls -A . | grep elfhash- || true)" ]
 }
 check "bad input: one-line error with offset, no output, no temp file left" strip_bad_input_no_output
+
+# Files named on the command line go through the bounded regular-file reader (elf/small_file.h):
+# /dev/zero used to give a 512 MiB section, a directory an empty one, a FIFO blocked forever.
+add_section_refuses() {  # add_section_refuses FILE MESSAGE
+  rm -rf add.out
+  local err rc=0
+  err=$(timeout 20 "$E" objcopy --add-section ".x=$1" "$FX/x86_64-module.o" add.out 2>&1) || rc=$?
+  [ "$rc" = 2 ] && [ "$err" = "elfhash: $1: $2" ] && [ ! -e add.out ] || { echo "rc=$rc: $err"; return 1; }
+}
+check "--add-section /dev/zero: not a regular file, exit 2, no output" add_section_refuses /dev/zero "not a regular file"
+check "--add-section DIR: not a regular file, exit 2, no output" add_section_refuses "$T" "not a regular file"
+rm -f fifo && mkfifo fifo
+check "--add-section FIFO: refused at once, not read forever" add_section_refuses "$T/fifo" "not a regular file"
+missing_value() {  # an option without its value is a usage error (no exception as control flow)
+  local err rc=0
+  err=$("$E" objcopy "$FX/x86_64-module.o" --add-section 2>&1) || rc=$?
+  [ "$rc" = 2 ] && [[ $err == "elfhash: objcopy: option '--add-section' requires an argument"* ]] || { echo "rc=$rc: $err"; return 1; }
+}
+check "objcopy option without its value: usage error, exit 2" missing_value
 finish
