@@ -38,7 +38,7 @@ bool has_trailer_marker(std::span<const uint8_t> file) {
 Frame frame_trailer(std::span<const uint8_t> file) {
   Frame f;
   f.image_size = file.size();
-  if (!has_trailer_marker(file)) return f;  // a file that is only the marker is kTooShort
+  if (!(file.size() > kMarkerSize && has_trailer_marker(file))) return f;  // kernel: len > markerlen
   uint64_t len = file.size() - kMarkerSize;
   if (len <= kSigInfoSize) {
     f.status = Framing::kTooShort;

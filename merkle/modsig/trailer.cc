@@ -42,7 +42,11 @@ Result<Trailer> parse_trailer(std::span<const uint8_t> file, const std::string& 
   Trailer t;
   t.image_size = f.image_size;
   switch (f.status) {
-    case Framing::kNoMarker: return t;
+    case Framing::kNoMarker:
+      // The kernel calls a file that is only the marker unsigned (len > markerlen); for the tools it
+      // is a marker with nothing in front of it, which no module can be.
+      if (!has_trailer_marker(file)) return t;
+      [[fallthrough]];
     case Framing::kTooShort:
       return make_error(name, 0, fmt::format("signature marker but only {} bytes before it, too few for the "
                                              "12-byte struct module_signature", f.info_offset));
