@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <exception>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -241,7 +242,16 @@ Result<SealSummary> seal(const SealOptions& opt) {
   // The vmlinux copy (the largest single job) runs while the modules are stripped and hashed; only
   // its 36 .module_hashes bytes wait for the root.
   Status vm_written = make_error("", kNoOffset, "not run");
-  std::thread vm_thread([&] { vm_written = write_objcopy_vmlinux(elf->file(), dir.path("vmlinux")); });
+  // An exception (bad_alloc) must not end the process through std::terminate: it is handed to this
+  // thread and rethrown after the join, where main's catch-all reports it as one line.
+  std::exception_ptr vm_exception;
+  std::thread vm_thread([&] {
+    try {
+      vm_written = write_objcopy_vmlinux(elf->file(), dir.path("vmlinux"));
+    } catch (...) {
+      vm_exception = std::current_exception();
+    }
+  });
   struct Joiner {
     std::thread& t;
     ~Joiner() {
@@ -268,6 +278,7 @@ Result<SealSummary> seal(const SealOptions& opt) {
   EH_TRY(write_order_files(dir, opt.objtree, moddir, mods));
   sum.bytes_installed = written.load();
   vm_thread.join();
+  if (vm_exception) std::rethrow_exception(vm_exception);
   EH_TRY(vm_written);
   EH_TRY(fill_module_hashes(dir.path("vmlinux"), {tree.levels(), tree.root()}));
   EH_TRY(dir.sync_file("vmlinux"));
