@@ -107,7 +107,7 @@ rm -rf "$out/seeds/decompress" "$out/seeds/kernel" && mkdir -p "$out/seeds/decom
 le32() { printf "\\x$(printf %02x $(($1 & 255)))\\x$(printf %02x $(($1 >> 8 & 255)))\\x$(printf %02x $(($1 >> 16 & 255)))\\x$(printf %02x $(($1 >> 24 & 255)))"; }
 plain=$out/fixtures/x86_64-module.o
 vmlinux=$out/fixtures/vmlinux.unstripped
-codecs=('1 gzip -9 -c' '2 bzip2 -9 -c' '3 lzma -9 -c' '4 xz --check=crc32 -c' '5 lzop -9 -c' '6 lz4 -l -9 -c'
+codecs=('1 gzip -9 -n -c' '2 bzip2 -9 -c' '3 lzma -9 -c' '4 xz --check=crc32 -c' '5 lzop -9 -c' '6 lz4 -l -9 -c'
         '7 zstd -19 -q -c' '6 lz4 -9 -c')
 for c in "${codecs[@]}"; do
   read -r byte tool args <<<"$c"
@@ -118,7 +118,7 @@ for c in "${codecs[@]}"; do
   rm -f "$out/seeds/decompress/$name.z"
 done
 cp "$vmlinux" "$out/seeds/kernel/vmlinux"
-gzip -9 -c "$vmlinux" >"$out/seeds/kernel/vmlinux.gz"
+gzip -9 -n -c <"$vmlinux" >"$out/seeds/kernel/vmlinux.gz"  # -n: no name or time, the same seed every run
 # bzImage (Documentation/arch/x86/boot.rst), what kernel_image.cc reads: setup_sects 1 at 0x1f1,
 # "HdrS" at 0x202, protocol 2.15 at 0x206, kernel_version at 0x20e (+0x200), payload_offset 0 and
 # payload_length at 0x248/0x24c; the payload (gzip of the vmlinux, size appended) at (1 + 1) * 512.

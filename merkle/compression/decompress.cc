@@ -226,6 +226,9 @@ Result<std::vector<uint8_t>> unlz4(std::span<const uint8_t> in, Sink& out) {
       if (p == in.size() && dst == 0) return out.fail(p, "truncated lz4 frame");
     }
   }
+  // decompress() may be called without detect(): input shorter than the magic must not reach the
+  // block loop, whose `in.size() - p` would wrap (a fuzz_decompress finding).
+  if (!starts(in, {0x02, 0x21, 0x4c, 0x18})) return out.fail(0, "no lz4 magic");
   size_t p = 4;
   // Stop at the end of input, at another legacy magic, or where only kbuild's 4-byte size is left.
   while (in.size() - p > 4 && !starts(in.subspan(p), {0x02, 0x21, 0x4c, 0x18})) {

@@ -78,6 +78,16 @@ TEST(Decompress, GarbageAfterMagicIsAnError) {
   }
 }
 
+// decompress() without detect(): input shorter than any magic (the empty lz4 input read before
+// its start, a fuzz_decompress finding) is an error in every format.
+TEST(Decompress, InputShorterThanTheMagicIsAnError) {
+  for (Format f : {Format::kGzip, Format::kBzip2, Format::kLzma, Format::kXz, Format::kLzo, Format::kLz4, Format::kZstd})
+    for (size_t n = 0; n < 4; ++n) {
+      std::vector<uint8_t> in(n, 0x02);
+      EXPECT_FALSE(decompress(f, in, "x", 1 << 20).ok()) << format_name(f) << " " << n;
+    }
+}
+
 // Decompression bombs: 16 MiB of zeros packs into a few KiB in every format; with a 1 MiB bound the
 // result is the bound's error, not 16 MiB of output.
 TEST(Decompress, BombStopsAtTheBound) {
