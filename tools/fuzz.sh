@@ -29,8 +29,8 @@ esac
 out=${FUZZ_OUT:-/tmp/elfhash-fuzz}
 cxx=${CLANGXX:-clang++-14}
 jobs=${FUZZ_JOBS:-1}
-all_targets=(fuzz_reader fuzz_objcopy fuzz_trailer fuzz_module_hashes fuzz_inspect fuzz_order fuzz_cli
-             fuzz_kernel_image fuzz_decompress)
+# One line: tools/tests/fuzz_replay_test.sh reads it.
+all_targets=(fuzz_reader fuzz_objcopy fuzz_trailer fuzz_module_hashes fuzz_inspect fuzz_order fuzz_cli fuzz_kernel_image fuzz_decompress)
 targets=("$@")
 [ $# -eq 0 ] && targets=("${all_targets[@]}")
 mkdir -p "$out"/{obj,bin,seeds,corpus,crashes,fixtures}
