@@ -29,7 +29,8 @@ esac
 out=${FUZZ_OUT:-/tmp/elfhash-fuzz}
 cxx=${CLANGXX:-clang++-14}
 jobs=${FUZZ_JOBS:-1}
-all_targets=(fuzz_reader fuzz_objcopy fuzz_trailer fuzz_module_hashes fuzz_inspect fuzz_order fuzz_cli)
+# One line: tools/tests/fuzz_replay_test.sh reads it.
+all_targets=(fuzz_reader fuzz_objcopy fuzz_trailer fuzz_module_hashes fuzz_inspect fuzz_order fuzz_cli fuzz_kernel_image fuzz_decompress)
 targets=("$@")
 [ $# -eq 0 ] && targets=("${all_targets[@]}")
 mkdir -p "$out"/{obj,bin,seeds,corpus,crashes,fixtures}
@@ -37,12 +38,14 @@ mkdir -p "$out"/{obj,bin,seeds,corpus,crashes,fixtures}
 flags=(-std=c++20 -g -O1 -I. -fno-omit-frame-pointer -fsanitize=address,undefined
        -fno-sanitize-recover=undefined)
 
-# 1. Library objects: every non-test source of elf/, merkle/ and tools/cli/ (but main.cc) (a file
+# 1. Library objects: every non-test source under elf/, merkle/ and tools/cli/ (but main.cc) (a file
 #    that does not compile right now, e.g. mid-edit by someone else, is skipped; the targets needing
 #    it then fail to link).
 lib=()
-newest_header=$(ls -t elf/*.h merkle/*.h tools/cli/*.h testdata/hostile/*.h | sed -n 1p)  # sed reads all: no early exit
-for src in elf/*.cc merkle/*.cc tools/cli/*.cc testdata/hostile/hostile.cc; do
+# Subfolders too (merkle/compression/, merkle/kernel/, merkle/modsig/, merkle/install/): sorted, so the
+# link order is the same on every machine.
+newest_header=$(ls -t $(find elf merkle tools/cli testdata/hostile -name '*.h') | sed -n 1p)  # sed reads all: no early exit
+for src in $(find elf merkle tools/cli -name '*.cc' | LC_ALL=C sort) testdata/hostile/hostile.cc; do
   case $src in *_test.cc | */test_util.cc | tools/cli/main.cc) continue ;; esac
   obj=$out/obj/$(echo "$src" | tr / _).o
   # Rebuilt when its source, any header of the tree (a changed signature elsewhere must not leave a
@@ -96,12 +99,44 @@ printf '\x01--strip-debug\x00-o\x00out\x00-j4\x00-N\x00sym\x00in' >"$out/seeds/c
 printf '\x02--objtree\x00d\x00--out\x00s\x00--install-mod-strip\x00--strip-unneeded -R .x\x00--compress=xz\x00-j\x002' >"$out/seeds/cli/seal"
 printf '\x03--suffix\x00.ko\x00--proofs-out\x00p\x00--endian\x00big\x00--json\x00--order=m' >"$out/seeds/cli/tree"
 
+# fuzz_decompress: a fixture compressed by each CLI a kernel build uses (with kbuild's 4-byte size
+# appended, as arch/x86/boot/compressed does), behind the format byte that picks the codec
+# (compression::Format: 1 gzip, 2 bzip2, 3 lzma, 4 xz, 5 lzo, 6 lz4, 7 zstd; tools/fuzz/fuzz_decompress.cc).
+# fuzz_kernel_image: the vmlinux fixture as ELF, gzip'd, and inside a minimal bzImage built here.
+rm -rf "$out/seeds/decompress" "$out/seeds/kernel" && mkdir -p "$out/seeds/decompress" "$out/seeds/kernel"
+le32() { printf "\\x$(printf %02x $(($1 & 255)))\\x$(printf %02x $(($1 >> 8 & 255)))\\x$(printf %02x $(($1 >> 16 & 255)))\\x$(printf %02x $(($1 >> 24 & 255)))"; }
+plain=$out/fixtures/x86_64-module.o
+vmlinux=$out/fixtures/vmlinux.unstripped
+codecs=('1 gzip -9 -n -c' '2 bzip2 -9 -c' '3 lzma -9 -c' '4 xz --check=crc32 -c' '5 lzop -9 -c' '6 lz4 -l -9 -c'
+        '7 zstd -19 -q -c' '6 lz4 -9 -c')
+for c in "${codecs[@]}"; do
+  read -r byte tool args <<<"$c"
+  name=$tool$( [ "$args" = "-l -9 -c" ] && echo -legacy)
+  # Missing CLIs (tools/setup.sh installs them) only cost a seed.
+  $tool $args <"$plain" >"$out/seeds/decompress/$name.z" 2>/dev/null || { rm -f "$out/seeds/decompress/$name.z"; continue; }
+  { printf "\\x$(printf %02x "$byte")"; cat "$out/seeds/decompress/$name.z"; le32 "$(stat -c %s "$plain")"; } >"$out/seeds/decompress/$name"
+  rm -f "$out/seeds/decompress/$name.z"
+done
+cp "$vmlinux" "$out/seeds/kernel/vmlinux"
+gzip -9 -n -c <"$vmlinux" >"$out/seeds/kernel/vmlinux.gz"  # -n: no name or time, the same seed every run
+# bzImage (Documentation/arch/x86/boot.rst), what kernel_image.cc reads: setup_sects 1 at 0x1f1,
+# "HdrS" at 0x202, protocol 2.15 at 0x206, kernel_version at 0x20e (+0x200), payload_offset 0 and
+# payload_length at 0x248/0x24c; the payload (gzip of the vmlinux, size appended) at (1 + 1) * 512.
+{
+  head -c $((0x1f1)) /dev/zero; printf '\x01'; head -c $((0x202 - 0x1f2)) /dev/zero
+  printf 'HdrS\x0f\x02'; head -c $((0x20e - 0x208)) /dev/zero; printf '\x60\x00'
+  head -c $((0x248 - 0x210)) /dev/zero; le32 0; le32 $(($(stat -c %s "$out/seeds/kernel/vmlinux.gz") + 4))
+  head -c $((0x260 - 0x250)) /dev/zero; printf '6.1.0-fuzz (fuzz@elfhash) #1 SMP\x00'
+  head -c $((1024 - 0x260 - 33)) /dev/zero
+  cat "$out/seeds/kernel/vmlinux.gz"; le32 "$(stat -c %s "$vmlinux")"
+} >"$out/seeds/kernel/bzImage"
+
 build() {  # build TARGET: links tools/fuzz/TARGET.cc against the library objects
   local t=$1 objs=("${lib[@]}")
   [ "$t" = fuzz_reader ] && objs=("${readers[@]}")
   local filtered=()
   for o in "${objs[@]}"; do [[ $o == *hostile* ]] || filtered+=("$o"); done
-  $cxx "${flags[@]}" -fsanitize=fuzzer "tools/fuzz/$t.cc" "${filtered[@]}" -lfmt -lcrypto -llzma -lzstd -lpthread \
+  $cxx "${flags[@]}" -fsanitize=fuzzer "tools/fuzz/$t.cc" "${filtered[@]}" -lfmt -lcrypto -lz -lbz2 -llzo2 -llz4 -llzma -lzstd -lpthread \
     -o "$out/bin/$t" 2>"$out/bin/$t.log"
 }
 
@@ -118,6 +153,8 @@ for t in "${targets[@]}"; do
     fuzz_objcopy) seeds=$out/seeds/objcopy ;;
     fuzz_order) seeds=$out/seeds/order ;;
     fuzz_cli) seeds=$out/seeds/cli ;;
+    fuzz_decompress) seeds=$out/seeds/decompress ;;
+    fuzz_kernel_image) seeds=$out/seeds/kernel ;;
     *) seeds=$raw ;;
   esac
   mkdir -p "$out/corpus/$t"

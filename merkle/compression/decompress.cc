@@ -25,6 +25,13 @@ bool starts(std::span<const uint8_t> d, std::initializer_list<uint8_t> magic) {
   return d.size() >= magic.size() && std::equal(magic.begin(), magic.end(), d.begin());
 }
 
+// The decoders' own memory (an LZMA dictionary, a zstd window) is sized by the stream's header, so a
+// few hostile bytes could make liblzma or libzstd allocate up to 4 GiB before any output exists. It is
+// bounded like the output: a dictionary or window larger than the whole output bound is never needed,
+// with a floor of 128 MiB, which covers every kernel setting (x86 xz dict=32MiB, `lzma -9` 64 MiB,
+// zstd22's 2^27 window when kbuild pipes the data into `zstd --ultra -22`).
+uint64_t decoder_memory(uint64_t max_size) { return std::max<uint64_t>(max_size, uint64_t{128} << 20); }
+
 // Output that grows in chunks up to a bound. The codecs write into the free tail.
 class Sink {
  public:
@@ -38,6 +45,7 @@ class Sink {
     buf_.resize(std::min<uint64_t>(max_, want));
     return true;
   }
+  uint64_t max() const { return max_; }
   uint8_t* free_ptr() { return buf_.data() + used_; }
   size_t free_size() const { return buf_.size() - used_; }
   void commit(size_t n) { used_ += n; }
@@ -103,7 +111,9 @@ Result<std::vector<uint8_t>> bunzip2(std::span<const uint8_t> in, Sink& out) {
 // kbuild appends after it is never read as a second stream.
 Result<std::vector<uint8_t>> unxz(std::span<const uint8_t> in, Sink& out, bool alone) {
   lzma_stream s = LZMA_STREAM_INIT;
-  lzma_ret init = alone ? lzma_alone_decoder(&s, UINT64_MAX) : lzma_stream_decoder(&s, UINT64_MAX, 0);
+  // The memory limit covers the dictionary plus liblzma's few hundred KiB of state.
+  uint64_t memlimit = decoder_memory(out.max()) + (uint64_t{1} << 20);
+  lzma_ret init = alone ? lzma_alone_decoder(&s, memlimit) : lzma_stream_decoder(&s, memlimit, 0);
   if (init != LZMA_OK) return out.fail(0, "cannot initialise liblzma");
   std::unique_ptr<lzma_stream, void (*)(lzma_stream*)> guard(&s, lzma_end);
   s.next_in = in.data();
@@ -117,6 +127,8 @@ Result<std::vector<uint8_t>> unxz(std::span<const uint8_t> in, Sink& out, bool a
     out.commit(before - s.avail_out);
     if (r == LZMA_STREAM_END) return out.take();
     if (r == LZMA_BUF_ERROR && s.avail_in == 0) return out.fail(s.total_in, "truncated stream");
+    if (r == LZMA_MEMLIMIT_ERROR)
+      return out.fail(s.total_in, fmt::format("dictionary needs more than {} bytes of memory", memlimit));
     if (r != LZMA_OK && r != LZMA_BUF_ERROR)
       return out.fail(s.total_in, r == LZMA_DATA_ERROR ? "corrupt data" : r == LZMA_FORMAT_ERROR ? "bad header"
                                   : fmt::format("liblzma error {}", static_cast<int>(r)));
@@ -126,7 +138,10 @@ Result<std::vector<uint8_t>> unxz(std::span<const uint8_t> in, Sink& out, bool a
 Result<std::vector<uint8_t>> unzstd(std::span<const uint8_t> in, Sink& out) {
   std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> d(ZSTD_createDCtx(), ZSTD_freeDCtx);
   // `zstd --ultra -22` (the kernel's zstd22) uses a 128 MiB window: above the decoder's default limit.
-  if (!d || ZSTD_isError(ZSTD_DCtx_setParameter(d.get(), ZSTD_d_windowLogMax, 31)))
+  // A larger window than decoder_memory() is refused ("Frame requires too much memory").
+  int window_log = 27;
+  while (window_log < 31 && (uint64_t{1} << window_log) < decoder_memory(out.max())) ++window_log;
+  if (!d || ZSTD_isError(ZSTD_DCtx_setParameter(d.get(), ZSTD_d_windowLogMax, window_log)))
     return out.fail(0, "cannot initialise libzstd");
   ZSTD_inBuffer ib{in.data(), in.size(), 0};
   for (;;) {
@@ -211,6 +226,9 @@ Result<std::vector<uint8_t>> unlz4(std::span<const uint8_t> in, Sink& out) {
       if (p == in.size() && dst == 0) return out.fail(p, "truncated lz4 frame");
     }
   }
+  // decompress() may be called without detect(): input shorter than the magic must not reach the
+  // block loop, whose `in.size() - p` would wrap (a fuzz_decompress finding).
+  if (!starts(in, {0x02, 0x21, 0x4c, 0x18})) return out.fail(0, "no lz4 magic");
   size_t p = 4;
   // Stop at the end of input, at another legacy magic, or where only kbuild's 4-byte size is left.
   while (in.size() - p > 4 && !starts(in.subspan(p), {0x02, 0x21, 0x4c, 0x18})) {

@@ -78,5 +78,54 @@ TEST(Decompress, GarbageAfterMagicIsAnError) {
   }
 }
 
+// decompress() without detect(): input shorter than any magic (the empty lz4 input read before
+// its start, a fuzz_decompress finding) is an error in every format.
+TEST(Decompress, InputShorterThanTheMagicIsAnError) {
+  for (Format f : {Format::kGzip, Format::kBzip2, Format::kLzma, Format::kXz, Format::kLzo, Format::kLz4, Format::kZstd})
+    for (size_t n = 0; n < 4; ++n) {
+      std::vector<uint8_t> in(n, 0x02);
+      EXPECT_FALSE(decompress(f, in, "x", 1 << 20).ok()) << format_name(f) << " " << n;
+    }
+}
+
+// Decompression bombs: 16 MiB of zeros packs into a few KiB in every format; with a 1 MiB bound the
+// result is the bound's error, not 16 MiB of output.
+TEST(Decompress, BombStopsAtTheBound) {
+  std::vector<uint8_t> zeros(16 << 20, 0);
+  for (const char* cmd : {"gzip -9", "bzip2 -9", "lzma -9", "xz", "lzop -9", "lz4 -l -9", "lz4 -9", "zstd -19"}) {
+    auto packed = run_tool(cmd, zeros);
+    ASSERT_FALSE(packed.empty()) << cmd;
+    ASSERT_LT(packed.size(), size_t{1} << 20) << cmd;
+    auto out = decompress(detect(packed), packed, "bomb", 1 << 20);
+    ASSERT_FALSE(out.ok()) << cmd;
+    EXPECT_NE(out.error().str().find("decompressed data exceeds 1048576 bytes"), std::string::npos)
+        << cmd << ": " << out.error().str();
+  }
+}
+
+// The decoders' own memory is bounded too: a .lzma header claiming a 1 GiB dictionary for one byte
+// of data is refused rather than allocated (the bound is max(output bound, 128 MiB)).
+TEST(Decompress, HugeLzmaDictionaryIsRefused) {
+  auto packed = run_tool("lzma -9", {'x'});
+  ASSERT_GE(packed.size(), 13u);
+  packed[1] = 0, packed[2] = 0, packed[3] = 0, packed[4] = 0x40;  // le32 dictionary size 2^30
+  ASSERT_EQ(detect(packed), Format::kLzma);
+  auto out = decompress(Format::kLzma, packed, "x", 1 << 20);
+  ASSERT_FALSE(out.ok());
+  EXPECT_NE(out.error().str().find("dictionary needs more than"), std::string::npos) << out.error().str();
+}
+
+// Likewise a zstd frame declaring a 2 GiB window (Window_Descriptor exponent 21, RFC 8878 §3.1.1.1.2)
+// around one raw byte.
+TEST(Decompress, HugeZstdWindowIsRefused) {
+  std::vector<uint8_t> frame = {0x28, 0xb5, 0x2f, 0xfd, 0x00, 21 << 3, 0x09, 0x00, 0x00, 'x'};
+  ASSERT_EQ(detect(frame), Format::kZstd);
+  EXPECT_FALSE(decompress(Format::kZstd, frame, "x", 1 << 20).ok());
+  frame[5] = 10 << 3;  // a 1 MiB window decodes
+  auto out = decompress(Format::kZstd, frame, "x", 1 << 20);
+  ASSERT_TRUE(out.ok()) << out.error().str();
+  EXPECT_EQ(*out, std::vector<uint8_t>{'x'});
+}
+
 }  // namespace
 }  // namespace elfhash::compression

@@ -54,13 +54,18 @@ Result<Input> read_input(const std::string& path) {
     if (!r.ok()) return r.error();
     in.owned = std::move(*r);
   }
+  EH_TRY(decompress_input(in));
+  return in;
+}
+
+Status decompress_input(Input& in, uint64_t max_size) {
   in.file_size = in.bytes().size();
   in.compression = detect(in.bytes());
-  if (in.compression == Format::kNone) return in;
-  EH_ASSIGN(std::vector<uint8_t> plain, decompress(in.compression, in.bytes(), path, kMaxModuleSize));
+  if (in.compression == Format::kNone) return ok_status();
+  EH_ASSIGN(std::vector<uint8_t> plain, decompress(in.compression, in.bytes(), in.name, max_size));
   in.mapped.reset();
   in.owned = std::move(plain);
-  return in;
+  return ok_status();
 }
 
 }  // namespace elfhash::compression

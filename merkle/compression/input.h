@@ -29,5 +29,8 @@ struct Input {
 
 // `path` "-" is standard input. At most kMaxModuleSize bytes, before and after decompression.
 Result<Input> read_input(const std::string& path);
+// The decompression step of read_input: sets in.compression from in.bytes() and, when compressed,
+// replaces them by at most `max_size` decompressed bytes.
+Status decompress_input(Input& in, uint64_t max_size = kMaxModuleSize);
 
 }  // namespace elfhash::compression

@@ -15,7 +15,6 @@ namespace {
 // Setup header offsets (Documentation/arch/x86/boot.rst, "The Real-Mode Kernel Header").
 constexpr size_t kSetupSects = 0x1f1, kHeader = 0x202, kVersion = 0x206, kKernelVersion = 0x20e;
 constexpr size_t kPayloadOffset = 0x248, kPayloadLength = 0x24c, kHeaderEnd = 0x250;
-constexpr uint64_t kMaxVmlinux = uint64_t{2} << 30;  // bound on a decompressed payload
 
 uint16_t le16(std::span<const uint8_t> f, size_t at) { return elf::load<uint16_t>(f.data() + at, elf::Endian::kLittle); }
 uint32_t le32(std::span<const uint8_t> f, size_t at) { return elf::load<uint32_t>(f.data() + at, elf::Endian::kLittle); }
@@ -158,9 +157,15 @@ const char* cert_source_name(CertSource s) {
 }
 
 Result<std::unique_ptr<KernelImage>> load_kernel(const std::string& path) {
+  EH_ASSIGN(std::shared_ptr<MappedFile> file, MappedFile::open(path));
+  return decode_kernel(std::move(file));
+}
+
+Result<std::unique_ptr<KernelImage>> decode_kernel(std::shared_ptr<MappedFile> file, uint64_t max_vmlinux) {
   auto k = std::make_unique<KernelImage>();
-  k->path = path;
-  EH_ASSIGN(k->file, MappedFile::open(path));
+  k->path = file->path();
+  const std::string& path = k->path;
+  k->file = std::move(file);
   auto bytes = k->file->bytes();
   if (is_elf(bytes)) {
     k->format = "elf";
@@ -184,7 +189,7 @@ Result<std::unique_ptr<KernelImage>> load_kernel(const std::string& path) {
   if (k->compression == compression::Format::kNone)
     return make_error(path, payload_at, "bzImage payload is in no known compression format");
   auto t0 = std::chrono::steady_clock::now();
-  auto out = compression::decompress(k->compression, payload, path, kMaxVmlinux);
+  auto out = compression::decompress(k->compression, payload, path, max_vmlinux);
   if (!out.ok()) {
     Error e = out.error();
     if (e.offset != kNoOffset) e.offset += payload_at;

@@ -61,9 +61,16 @@ struct KernelImage {
   CertSource cert_source = CertSource::kNone;
 };
 
+// Bound on a decompressed bzImage payload (a hostile payload can claim any size: decompression
+// bombs). A Debian vmlinux is ~60 MiB; an allyesconfig one stays well under this.
+inline constexpr uint64_t kMaxVmlinux = uint64_t{2} << 30;
+
 // Loads and decodes a kernel image. An arm64 Image (or any other format) is an "unsupported kernel
 // image format" error.
 Result<std::unique_ptr<KernelImage>> load_kernel(const std::string& path);
+// load_kernel on bytes already mapped (errors name file->path()); `max_vmlinux` bounds the
+// decompressed payload, a "decompressed data exceeds" error past it (the fuzzer passes less).
+Result<std::unique_ptr<KernelImage>> decode_kernel(std::shared_ptr<MappedFile> file, uint64_t max_vmlinux = kMaxVmlinux);
 
 // True when the bytes look like a kernel image this reader handles (ELF or bzImage): for inspect.
 bool is_bzimage(std::span<const uint8_t> file);
