@@ -133,8 +133,9 @@ seal "$other" "$work/other-staging" || setup_fail "sealing the second build fail
 # Dependencies from .modinfo (depends=): load order = modules.order with dependencies first.
 declare -A dep
 for st in "${stems[@]}"; do
-  dep[$(basename "$st")]=$(objcopy -O binary --only-section=.modinfo "$obj/$st.ko" /dev/stdout \
-    | tr '\0' '\n' | sed -n 's/^depends=//p' | tr ',' ' ')
+  # A file, not /dev/stdout: GNU objcopy replaces /dev/stdout by a regular file when fd 1 is closed.
+  objcopy -O binary --only-section=.modinfo "$obj/$st.ko" "$work/modinfo.bin" || setup_fail "objcopy of $st.ko failed"
+  dep[$(basename "$st")]=$(tr '\0' '\n' < "$work/modinfo.bin" | sed -n 's/^depends=//p' | tr ',' ' ')
 done
 declare -A done_
 order=()
