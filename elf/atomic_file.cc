@@ -2,15 +2,23 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
+#include <climits>
 #include <unistd.h>
 
+#include <pthread.h>
+
 #include <algorithm>
+#include <atomic>
+#include <ctime>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <vector>
 
@@ -73,6 +81,52 @@ Status copy_range(int in_fd, uint64_t in_off, int out_fd, uint64_t out_off, uint
   return ok_status();
 }
 
+// The process's umask, read once (/proc/self/status, Linux 4.7+) without changing it (umask(2) can
+// only be read by setting it, which would race with other threads creating files); 07777 when
+// unknown, so every temp gets its mode from fchmod. elfhash never changes its umask; a forked child
+// (tests) reads it again.
+std::atomic<bool> g_umask_known{false};
+std::atomic<mode_t> g_umask{07777};
+mode_t process_umask() {
+  static std::once_flag at_fork;
+  std::call_once(at_fork, [] { pthread_atfork(nullptr, nullptr, [] { g_umask_known.store(false); }); });
+  if (!g_umask_known.load()) {
+    mode_t mask = 07777;
+    std::ifstream in("/proc/self/status");
+    std::string line;
+    while (std::getline(in, line))
+      if (line.rfind("Umask:", 0) == 0) mask = static_cast<mode_t>(std::strtoul(line.c_str() + 6, nullptr, 8));
+    g_umask.store(mask);
+    g_umask_known.store(true);
+  }
+  return g_umask.load();
+}
+
+// Creates `prefix` + 6 characters from [A-Za-z0-9] with O_EXCL and mode `mode` (minus the umask;
+// create() adds what the umask took with fchmod), like mkostemp but with the final mode at creation,
+// which saves the fchmod of every temp. The names come from a per-process random seed and a counter:
+// unpredictable enough, and O_EXCL makes a taken name a retry, never a reuse.
+int create_temp(const std::string& prefix, uint32_t mode, std::string* name) {
+  static std::atomic<uint64_t> counter{[] {
+    uint64_t seed = 0;
+    if (getrandom(&seed, sizeof seed, 0) != sizeof seed) seed = static_cast<uint64_t>(time(nullptr)) ^ getpid();
+    return seed;
+  }()};
+  static const char kChars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    uint64_t x = counter.fetch_add(0x9e3779b97f4a7c15ull, std::memory_order_relaxed);  // splitmix64
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    x ^= x >> 31;
+    *name = prefix;
+    for (int i = 0; i < 6; ++i, x /= 62) *name += kChars[x % 62];
+    int fd = ::open(name->c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode & 07777);
+    if (fd >= 0 || errno != EEXIST) return fd;
+  }
+  errno = EEXIST;
+  return -1;
+}
+
 }  // namespace
 
 Result<AtomicFile> AtomicFile::create(const std::string& target, uint32_t mode, bool fsync) {
@@ -104,17 +158,16 @@ Result<AtomicFile> AtomicFile::create(const std::string& target, uint32_t mode, 
   std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
   std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
   remove_stale_temps(dir);
-  std::string tmpl = (slash == std::string::npos ? "" : dir) + "." + base + "." + temp_infix("") + "XXXXXX";
-  std::vector<char> buf(tmpl.begin(), tmpl.end());
-  buf.push_back('\0');
+  std::string prefix = (slash == std::string::npos ? "" : dir) + "." + base + "." + temp_infix("");
   with_cleanup_lock([&] {
-    f.fd_ = mkostemp(buf.data(), O_CLOEXEC);
-    if (f.fd_ >= 0) f.temp_id_ = register_temp(buf.data(), TempKind::kFile);
+    f.fd_ = create_temp(prefix, f.mode_, &f.tmp_);
+    if (f.fd_ >= 0) f.temp_id_ = register_temp(f.tmp_, TempKind::kFile);
+    else f.tmp_.clear();  // not ours: never unlinked by the destructor
   });
   if (f.fd_ < 0) return sys_error(path, "cannot create temporary output file");
-  f.tmp_ = buf.data();
+  f.replaces_ = exists;
   flock(f.fd_, LOCK_EX);  // marks the temp as live for remove_stale_temps in other processes
-  if (fchmod(f.fd_, f.mode_) != 0) return sys_error(path, "fchmod");
+  if ((f.mode_ & ~process_umask()) != f.mode_ && fchmod(f.fd_, f.mode_) != 0) return sys_error(path, "fchmod");
   return f;
 }
 
@@ -126,6 +179,7 @@ AtomicFile::AtomicFile(AtomicFile&& o) noexcept
       mode_(o.mode_),
       fsync_(o.fsync_),
       in_place_(o.in_place_),
+      replaces_(o.replaces_),
       end_(o.end_),
       committed_(o.committed_),
       stream_(o.stream_),
@@ -165,6 +219,33 @@ Status AtomicFile::write_at(uint64_t offset, std::span<const uint8_t> data) {
 }
 
 Status AtomicFile::append(std::span<const uint8_t> data) { return write_at(end_, data); }
+
+Status AtomicFile::write_spans(std::span<const std::span<const uint8_t>> spans) {
+  if (stream_) {
+    for (const auto& sp : spans) EH_TRY(append(sp));
+    return ok_status();
+  }
+  std::vector<iovec> iov;
+  iov.reserve(spans.size());
+  for (const auto& sp : spans)
+    if (!sp.empty()) iov.push_back({const_cast<uint8_t*>(sp.data()), sp.size()});
+  size_t first = 0;
+  while (first < iov.size()) {
+    const int count = static_cast<int>(std::min<size_t>(iov.size() - first, IOV_MAX));
+    ssize_t n = pwritev(fd_, iov.data() + first, count, static_cast<off_t>(end_));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return sys_error(path_, "write");
+    end_ += static_cast<uint64_t>(n);
+    for (size_t left = static_cast<size_t>(n); left > 0;) {  // skip what was written, maybe mid-span
+      size_t take = std::min(left, iov[first].iov_len);
+      iov[first].iov_base = static_cast<uint8_t*>(iov[first].iov_base) + take;
+      iov[first].iov_len -= take;
+      left -= take;
+      if (iov[first].iov_len == 0) ++first;
+    }
+  }
+  return ok_status();
+}
 
 Status AtomicFile::copy_from(int in_fd, uint64_t in_off, uint64_t out_off, uint64_t size) {
   if (stream_) {
@@ -214,18 +295,37 @@ Status AtomicFile::commit() {
   fd_ = -1;
   if (stream_) return ok_status();
   int err = 0;
+  bool swapped = false;
   with_cleanup_lock([&] {  // a signal's cleanup sees the temp either unrenamed or published
-    if (::rename(tmp_.c_str(), path_.c_str()) != 0) {
+    // Replacing: swap the two names and unlink the old file after, instead of renaming over it. Same
+    // atomicity (the target is entirely old or entirely new at every instant), but ext4's rename-over
+    // heuristic (auto_da_alloc: allocate and start writing the new file's blocks inside rename(2))
+    // is not triggered: the writeback happens later, as for any new file. Cost: durability against a
+    // power cut is then only what --fsync gives (docs/cli.md). Falls back to rename where the file
+    // system has no RENAME_EXCHANGE or the target is gone.
+    swapped = replaces_ && ::renameat2(AT_FDCWD, tmp_.c_str(), AT_FDCWD, path_.c_str(), RENAME_EXCHANGE) == 0;
+    if (!swapped && ::rename(tmp_.c_str(), path_.c_str()) != 0) {
       err = errno;
       return;
     }
     committed_ = true;
+    if (swapped) return;  // tmp_ now names the old file: still registered until it is unlinked below
     unregister_temp(temp_id_);
     temp_id_ = 0;
   });
   if (err) {
     errno = err;
     return sys_error(path_, "rename");
+  }
+  if (swapped) {
+    int rc = ::unlink(tmp_.c_str());
+    err = errno;
+    unregister_temp(temp_id_);
+    temp_id_ = 0;
+    if (rc != 0) {
+      errno = err;
+      return sys_error(tmp_, "replaced, but cannot remove the old file");
+    }
   }
   if (fsync_) return fsync_parent_dir(path_);
   return ok_status();

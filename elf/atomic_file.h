@@ -32,6 +32,8 @@ class AtomicFile {
   const std::string& path() const { return path_; }
   Status write_at(uint64_t offset, std::span<const uint8_t> data);
   Status append(std::span<const uint8_t> data);
+  // Appends the spans in order with pwritev (not for stream outputs).
+  Status write_spans(std::span<const std::span<const uint8_t>> spans);
   // Copies `size` bytes from `in_fd` at `in_off` to the output at `out_off` (copy_file_range, with a
   // pread/pwrite fallback), without pulling the data through user space when the kernel can avoid it.
   Status copy_from(int in_fd, uint64_t in_off, uint64_t out_off, uint64_t size);
@@ -46,6 +48,7 @@ class AtomicFile {
   uint64_t temp_id_ = 0;  // elf/cleanup.h registration
   uint32_t mode_ = 0644;
   bool fsync_ = false, in_place_ = false;
+  bool replaces_ = false;  // the target existed when the temp was created
   uint64_t end_ = 0;
   bool committed_ = false;
   bool stream_ = false;

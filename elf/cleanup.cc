@@ -15,6 +15,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <shared_mutex>
 #include <thread>
 
 namespace elfhash {
@@ -26,7 +27,12 @@ struct Temp {
 };
 
 struct Registry {
-  std::recursive_mutex mu;
+  // Creation and publication of temporaries hold `publish` shared, so worker threads creating and
+  // renaming files in parallel do not wait for each other; the signal cleanup takes it exclusively
+  // (and keeps it), so it runs entirely before or after each of them. `mu` guards the map alone.
+  std::shared_mutex publish;
+  std::atomic<bool> closing{false};
+  std::mutex mu;
   std::map<uint64_t, Temp> temps;
   uint64_t next = 1;
   std::mutex scanned_mu;
@@ -78,7 +84,9 @@ bool signal_arrived() {
   }
   g_caught.store(sig);
   auto& r = registry();
-  r.mu.lock();  // held until the process is gone: nothing is created or published after this
+  r.closing.store(true);  // new sections queue behind this lock instead of starving it
+  r.publish.lock();       // held until the process is gone: nothing is created or published after this
+  r.mu.lock();
   for (const auto& [id, t] : r.temps) remove_temp(t);
   std::signal(sig, SIG_DFL);
   sigset_t one;
@@ -136,7 +144,13 @@ void install_signal_cleanup() {
 }
 
 void with_cleanup_lock(const std::function<void()>& fn) {
-  std::lock_guard lock(registry().mu);
+  auto& r = registry();
+  if (r.closing.load()) {
+    std::lock_guard lock(r.publish);  // the cleanup is waiting for (or holds) it: queue behind it
+    fn();
+    return;
+  }
+  std::shared_lock lock(r.publish);
   fn();
 }
 
@@ -155,7 +169,10 @@ void unregister_temp(uint64_t id) {
   r.temps.erase(id);
 }
 
-std::string temp_infix(const char* kind) { return std::string("elfhash-") + kind + std::to_string(getpid()) + "-"; }
+std::string temp_infix(const char* kind) {
+  static const pid_t pid = getpid();  // one system call per run, not one per output file
+  return std::string("elfhash-") + kind + std::to_string(pid) + "-";
+}
 
 void remove_stale_temps(const std::string& dir) {
   auto& r = registry();

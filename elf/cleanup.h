@@ -31,7 +31,9 @@ enum class TempKind {
 };
 
 // Runs `fn` under the registry lock: a signal's cleanup happens entirely before or after it. Creation
-// of a temporary and its registration, and every rename that publishes one, go through this.
+// of a temporary and its registration, and every rename that publishes one, go through this. The lock
+// is shared between the threads that call this (they do not wait for each other's file-system calls)
+// and exclusive against the cleanup.
 void with_cleanup_lock(const std::function<void()>& fn);
 // Registers a temporary; call inside with_cleanup_lock, right after creating it. Returns its id.
 uint64_t register_temp(const std::string& path, TempKind kind);

@@ -79,11 +79,15 @@ Result<OutputPlan> binary_plan(const Object& o, uint64_t pad_to) {
 namespace {
 
 Status copy_file(const CopyJob& job, const CopyOptions& opt) {
-  auto bytes = job.input->bytes().first(job.image_size);
-  std::shared_ptr<MappedFile> view = job.image_size == job.input->bytes().size()
+  std::optional<ElfFile> own;
+  if (!job.parsed) {
+    EH_ASSIGN(auto e, ElfFile::parse(job.image_size == job.input->bytes().size()
                                          ? job.input
-                                         : MappedFile::prefix(job.input, job.image_size);
-  EH_ASSIGN(auto elf, ElfFile::parse(view));
+                                         : MappedFile::prefix(job.input, job.image_size)));
+    own = std::move(e);
+  }
+  const ElfFile& elf = job.parsed ? *job.parsed : *own;
+  const std::shared_ptr<MappedFile>& view = elf.file();
   EH_ASSIGN(auto o, load_edited(elf, opt));
   // Like GNU objcopy, executables and shared objects come out executable wherever they are readable,
   // -O binary images included (binutils copies the input's mode and BFD makes EXEC_P/DYNAMIC

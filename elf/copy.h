@@ -3,12 +3,14 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "elf/error.h"
 #include "elf/mapped_file.h"
 #include "elf/ops.h"
+#include "elf/reader.h"
 #include "elf/writer.h"
 
 namespace elfhash::elf {
@@ -18,6 +20,7 @@ enum class OutputFormat { kElf, kBinary };
 struct CopyJob {
   std::shared_ptr<MappedFile> input;  // the whole input file
   size_t image_size = 0;              // bytes of `input` that form the ELF file (trailer cut off)
+  std::optional<ElfFile> parsed;      // those bytes already parsed (the CLI's checks); else parsed here
   std::string output;                 // path; may equal the input path (atomic replace)
   uint32_t mode = 0644;
   OutputFormat format = OutputFormat::kElf;

@@ -9,7 +9,11 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <condition_variable>
+#include <deque>
 #include <mutex>
+#include <system_error>
+#include <thread>
 
 #include "elf/cleanup.h"
 
@@ -166,7 +170,68 @@ std::shared_ptr<MappedFile> MappedFile::prefix(std::shared_ptr<MappedFile> whole
 MappedFile::~MappedFile() {
   if (guard_ >= 0) release_guard(guard_);
   if (mapped_) munmap(const_cast<uint8_t*>(data_), size_);
-  if (fd_ >= 0) ::close(fd_);
+  if (fd_ >= 0 && close_later_) close_later(fd_);
+  else if (fd_ >= 0) ::close(fd_);
+}
+
+namespace {
+
+struct Closer {
+  std::mutex mu;
+  std::condition_variable work, idle;
+  std::deque<int> fds;
+  int busy = 0;
+  int threads = 0;
+};
+
+// Never destroyed: its threads may still be waiting for work while exit() destroys statics.
+Closer& closer() {
+  static Closer* c = new Closer;
+  return *c;
+}
+
+[[noreturn]] void close_loop(Closer* c) {
+  std::unique_lock lock(c->mu);
+  for (;;) {
+    c->work.wait(lock, [&] { return !c->fds.empty(); });
+    int fd = c->fds.front();
+    c->fds.pop_front();
+    ++c->busy;
+    lock.unlock();
+    ::close(fd);
+    lock.lock();
+    --c->busy;
+    if (c->fds.empty() && c->busy == 0) c->idle.notify_all();
+  }
+}
+
+}  // namespace
+
+void close_later(int fd) {
+  constexpr int kThreads = 2;
+  Closer& c = closer();
+  std::unique_lock lock(c.mu);
+  while (c.threads < kThreads) {
+    try {
+      std::thread(close_loop, &c).detach();
+      ++c.threads;
+    } catch (const std::system_error&) {
+      break;
+    }
+  }
+  if (c.threads == 0) {
+    lock.unlock();
+    ::close(fd);
+    return;
+  }
+  c.fds.push_back(fd);
+  c.work.notify_one();
+}
+
+void wait_background_closes() {
+  Closer& c = closer();
+  std::unique_lock lock(c.mu);
+  c.idle.wait(lock, [&] { return c.fds.empty() && c.busy == 0; });
 }
 
 }  // namespace elfhash

@@ -21,9 +21,32 @@ struct StringFailure {
 // are visited from the highest down and each byte of the table is scanned at most once, so a hostile
 // table whose strings overlap (or that lacks NULs) cannot make this quadratic. Offset 0 of an empty
 // table is "" (a file with no names).
+// Each name found from its own offset, in index order, while the bytes scanned stay within a budget
+// linear in the table and the count (names that overlap little: every real file). False when the
+// budget runs out or a name is bad: the sorted scan below then decides (and picks the failure to report).
+bool resolve_strings_direct(std::span<const uint8_t> tab, const std::vector<uint32_t>& offs,
+                            std::vector<std::string_view>& out) {
+  uint64_t budget = 2 * uint64_t{tab.size()} + 64 * uint64_t{offs.size()};
+  for (size_t i = 0; i < offs.size(); ++i) {
+    uint64_t off = offs[i];
+    if (off >= tab.size()) {
+      if (off == 0) continue;  // empty table, name ""
+      return false;
+    }
+    uint64_t limit = std::min<uint64_t>(tab.size() - off, budget);
+    const void* p = std::memchr(tab.data() + off, 0, limit);
+    if (!p) return false;
+    uint64_t len = static_cast<const uint8_t*>(p) - (tab.data() + off);
+    budget -= len + 1 > budget ? budget : len + 1;
+    out[i] = std::string_view(reinterpret_cast<const char*>(tab.data() + off), len);
+  }
+  return true;
+}
+
 std::optional<StringFailure> resolve_strings(std::span<const uint8_t> tab, const std::vector<uint32_t>& offs,
                                              std::vector<std::string_view>& out) {
   out.assign(offs.size(), std::string_view());
+  if (resolve_strings_direct(tab, offs, out)) return std::nullopt;
   std::vector<uint32_t> order(offs.size());
   for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {

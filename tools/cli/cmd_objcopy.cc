@@ -69,16 +69,15 @@ int cmd_objcopy(int argc, char** argv) {
   if (a.has_pad_to && a.format != elf::OutputFormat::kBinary)
     return usage_error("objcopy", "--pad-to is supported with -O binary only");
   const std::string& path = a.positional[0];
-  struct ::stat st {};
   auto in = MappedFile::open(path);
   if (!in) return report(in.error(), kExitError);
-  if (::stat(path.c_str(), &st) != 0) st = {};
   std::string target;
-  auto image = check_input(**in, path, a, &target);
+  auto image = check_input(*in, a, &target);
   if (!image) return report(image.error(), kExitError);
   elf::CopyJob job;
   job.input = *in;
-  job.image_size = *image;
+  job.image_size = image->bytes().size();
+  job.parsed = std::move(*image);
   job.output = a.positional.size() == 2 ? a.positional[1] : path;
   job.mode = (*in)->mode();
   job.format = a.format;
@@ -86,7 +85,7 @@ int cmd_objcopy(int argc, char** argv) {
   job.pad_to = a.pad_to;
   auto done = elf::run_copy(job, a.copy);
   if (!done) return report(done.error(), kExitError);
-  auto fin = finish_output(path, job.output, a.format == elf::OutputFormat::kBinary ? "binary" : target, a, st);
+  auto fin = finish_output(path, job.output, a.format == elf::OutputFormat::kBinary ? "binary" : target, a, (*in)->stat());
   if (!fin) return report(fin.error(), kExitError);
   return kExitOk;
 }

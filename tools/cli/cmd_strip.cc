@@ -43,20 +43,20 @@ GNU strip for kernel modules. Files are processed in parallel.
 std::optional<Error> strip_one(const std::string& path, const std::string& out, const ParsedCopyArgs& a) {
   auto in = MappedFile::open(path);
   if (!in) return in.error();
-  struct ::stat st {};
-  if (::stat(path.c_str(), &st) != 0) st = {};
   std::string target;
-  auto image = check_input(**in, path, a, &target);
+  auto image = check_input(*in, a, &target);
   if (!image) return image.error();
   elf::CopyJob job;
   job.input = *in;
-  job.image_size = *image;
+  job.image_size = image->bytes().size();
+  job.parsed = std::move(*image);
   job.output = out;
   job.mode = (*in)->mode();
   job.fsync = a.fsync;
+  if (out == path) (*in)->close_in_background();  // replaced: its last close frees the old file
   auto done = elf::run_copy(job, a.copy);
   if (!done) return done.error();
-  auto fin = finish_output(path, out, target, a, st);
+  auto fin = finish_output(path, out, target, a, (*in)->stat());
   if (!fin) return fin.error();
   return std::nullopt;
 }
@@ -84,6 +84,7 @@ int cmd_strip(int argc, char** argv) {
     const std::string& f = a.positional[i];
     errors[i] = strip_one(f, a.output.empty() ? f : a.output, a);
   });
+  wait_background_closes();
   int rc = kExitOk;
   for (auto& e : errors)
     if (e) rc = report(*e, kExitError);  // in input order, so output is deterministic

@@ -250,10 +250,11 @@ std::string gnu_target_name(const elf::ElfFile& f) {
   }
 }
 
-Result<size_t> check_input(const MappedFile& in, const std::string& path, const ParsedCopyArgs& a, std::string* target) {
-  size_t image = in.bytes().size();
-  if (merkle::has_trailer_marker(in.bytes())) {
-    auto t = merkle::parse_trailer(in.bytes(), path);
+Result<elf::ElfFile> check_input(const std::shared_ptr<MappedFile>& in, const ParsedCopyArgs& a, std::string* target) {
+  const std::string& path = in->path();
+  size_t image = in->bytes().size();
+  if (merkle::has_trailer_marker(in->bytes())) {
+    auto t = merkle::parse_trailer(in->bytes(), path);
     if (!t) return t.error();
     if (!a.drop_trailer)
       return make_error(path, t->image_size,
@@ -262,13 +263,13 @@ Result<size_t> check_input(const MappedFile& in, const std::string& path, const 
                                     merkle::trailer_kind_name(t->kind)));
     image = t->image_size;
   }
-  EH_ASSIGN(auto elf, elf::ElfFile::parse(MappedFile::from_memory(in.bytes().first(image), path)));
+  EH_ASSIGN(auto elf, elf::ElfFile::parse(image == in->bytes().size() ? in : MappedFile::prefix(in, image)));
   *target = gnu_target_name(elf);
   for (const auto& t : a.targets)
     if (t != *target)
       return make_error(path, 0, fmt::format("target '{}' is not the input's format '{}': elfhash does not convert "
                                              "between ELF formats", t, *target));
-  return image;
+  return elf;
 }
 
 Status finish_output(const std::string& in, const std::string& out, const std::string& target,

@@ -45,8 +45,9 @@ std::string gnu_target_name(const elf::ElfFile& f);
 
 // The checks objcopy and strip share before copying one input: a file ending in a module signature
 // or Merkle proof is refused unless --drop-trailer (then the trailer is cut off); -I/-O/-F must name
-// the input's own format. Returns the size of the ELF image and stores the target name.
-Result<size_t> check_input(const MappedFile& in, const std::string& path, const ParsedCopyArgs& a, std::string* target);
+// the input's own format. Returns the ELF image parsed (the input, or its prefix before the trailer),
+// which run_copy then uses instead of parsing it again, and stores the target name.
+Result<elf::ElfFile> check_input(const std::shared_ptr<MappedFile>& in, const ParsedCopyArgs& a, std::string* target);
 
 // -p and -v after one file was written: GNU copies the input's access/modification times and
 // prints "copy from `IN' [T] to `OUT' [T]".
