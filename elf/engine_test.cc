@@ -4,6 +4,8 @@
 #include <fnmatch.h>
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <algorithm>
 #include <random>
 #include <string>
@@ -61,6 +63,29 @@ TEST(StringTable, SuffixMergesIntoNearestLongerNeighbourInReversedOrder) {
   EXPECT_EQ(t.offset(y), 1u);
   EXPECT_EQ(t.offset(x), 6u);
   EXPECT_EQ(t.offset(ar), 8u);
+}
+
+TEST(StringTable, LargeTableRadixPathMergesCompletely) {
+  // Over finalize()'s radix threshold: 30000 strings over a 4-letter alphabet, with shared tails.
+  std::mt19937 rng(7);
+  std::vector<std::string> strs;
+  for (int i = 0; i < 30000; ++i) {
+    std::string s(1 + rng() % 14, 'a');
+    for (char& ch : s) ch = static_cast<char>('a' + rng() % 4);
+    strs.push_back(s + (i % 3 ? "_tail" : ""));
+  }
+  StringTable t;
+  std::vector<uint32_t> h;
+  for (const auto& s : strs) h.push_back(t.add(s));
+  t.finalize();
+  for (size_t i = 0; i < strs.size(); ++i) ASSERT_EQ(at(t, h[i]), strs[i]) << i;
+  std::set<std::string> distinct(strs.begin(), strs.end()), proper_suffixes;
+  for (const auto& s : distinct)
+    for (size_t k = 1; k < s.size(); ++k) proper_suffixes.insert(s.substr(k));
+  size_t want = 1;
+  for (const auto& s : distinct)
+    if (!proper_suffixes.count(s)) want += s.size() + 1;
+  EXPECT_EQ(t.bytes().size(), want);
 }
 
 TEST(StringTable, EveryHandleResolvesToItsStringOnRandomInput) {

@@ -12,6 +12,7 @@ PKGS=(
   qemu-system-x86 busybox-static kmod cpio xz-utils zstd bzip2 lzop lz4
   binutils-source dejagnu texinfo   # GNU's objcopy.exp as a judge (tools/tests/gnu_objcopy_exp_test.sh)
   openssl hyperfine time python3 bc strace util-linux   # strace, setpriv: tools/tests/faults_test.sh
+  valgrind   # tools/bench INSNS=1: instruction counts (callgrind), independent of the machine's load
   linux-kbuild-6.1
   linux-source-6.12 flex bison libelf-dev make patch   # test kernel (tools/kernel/build-test-kernel.sh)
   nginx   # the HTTP remote cache of tools/tests/bazel_e2e_test.sh (WebDAV PUT)

@@ -8,7 +8,13 @@
 #   the median of the peak RssAnon: memory the process allocated itself, i.e. RSS beyond its mapped
 #   input (and beyond shared libraries). Sampling can miss a short-lived spike; allocations that
 #   stay until exit (tables, buffers) are seen.
+# contender LABEL PREP CMD...  registers a contender for the next run_contenders;
+# run_contenders                runs RUNS rounds, each round every registered contender once in
+#   registration order (PREP untimed before each), so a change in the machine's load hits all of them
+#   alike; then records and prints the medians as measure does, and forgets the contenders. Use this,
+#   not measure, whenever figures are compared with each other.
 # ratio A B / ratio_cpu A B    A's median wall / CPU time divided by B's.
+# drop_caches                  sync + echo 3 > /proc/sys/vm/drop_caches (root), for cold-cache rows.
 RUNS=${RUNS:-5}
 declare -A MED_T MED_CPU MED_RSS MED_ANON
 _tmp=${TMPDIR:-/tmp}/elfhash-bench-time.$$
@@ -28,8 +34,7 @@ measure() {
   MED_T[$label]=$(printf '%s\n' "${ts[@]}" | _median)
   MED_CPU[$label]=$(printf '%s\n' "${cs[@]}" | _median)
   MED_RSS[$label]=$(printf '%s\n' "${rs[@]}" | _median)
-  printf '  %-52s %7.3f s wall %7.3f s cpu %8.1f MiB peak RSS\n' "$label" "${MED_T[$label]}" "${MED_CPU[$label]}" \
-    "$(echo "${MED_RSS[$label]} / 1024" | bc -l)"
+  _print_med "$label"
 }
 peak_anon() {
   local label=$1; shift
@@ -47,6 +52,38 @@ peak_anon() {
   MED_ANON[$label]=$(printf '%s\n' "${ps[@]}" | _median)
   printf '  %-52s %8.1f MiB peak RssAnon (beyond the mapped input)\n' "$label" "$(echo "${MED_ANON[$label]} / 1024" | bc -l)"
 }
+C_LABELS=() C_PREPS=() C_CMDS=()
+contender() {
+  local label=$1 prep=$2; shift 2
+  C_LABELS+=("$label") C_PREPS+=("$prep") C_CMDS+=("$(printf '%q ' "$@")")
+}
+_print_med() {
+  printf '  %-52s %7.3f s wall %7.3f s cpu %8.1f MiB peak RSS\n' "$1" "${MED_T[$1]}" "${MED_CPU[$1]}" \
+    "$(echo "${MED_RSS[$1]} / 1024" | bc -l)"
+}
+run_contenders() {
+  local -A ts cs rs
+  local r i label e u s m
+  for ((r = 0; r < RUNS; r++)); do
+    for i in "${!C_LABELS[@]}"; do
+      label=${C_LABELS[i]}
+      eval "${C_PREPS[i]}"
+      eval "/usr/bin/time -o \"\$_tmp\" -f '%e %U %S %M' ${C_CMDS[i]}" >/dev/null 2>&1 ||
+        { echo "  $label: command failed" >&2; return 1; }
+      read -r e u s m < <(tail -1 "$_tmp")
+      ts[$label]+="$e " cs[$label]+="$(echo "$u + $s" | bc -l) " rs[$label]+="$m "
+    done
+  done
+  rm -f "$_tmp"
+  for label in "${C_LABELS[@]}"; do
+    MED_T[$label]=$(printf '%s\n' ${ts[$label]} | _median)
+    MED_CPU[$label]=$(printf '%s\n' ${cs[$label]} | _median)
+    MED_RSS[$label]=$(printf '%s\n' ${rs[$label]} | _median)
+    _print_med "$label"
+  done
+  C_LABELS=() C_PREPS=() C_CMDS=()
+}
+drop_caches() { sync && echo 3 > /proc/sys/vm/drop_caches; }
 ratio() { printf '  %-72s %6.2fx wall\n' "$1 / $2" "$(echo "${MED_T[$1]} / ${MED_T[$2]}" | bc -l)"; }
 ratio_cpu() {
   printf '  %-72s %6.2fx wall %6.2fx cpu\n' "$1 / $2" "$(echo "${MED_T[$1]} / ${MED_T[$2]}" | bc -l)" \
@@ -54,3 +91,19 @@ ratio_cpu() {
 }
 # Load of the machine (other jobs share it): 1-minute load average and the number of cores.
 load_note() { echo "  load: $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min) on $(nproc) cores"; }
+
+# Debian's cloud-amd64 kernel (tools/kernel/fetch-debian.sh, cached in ~/.cache/elfhash): sets KDIR,
+# KVER, VMLINUX (the unstripped -dbg vmlinux) and MODS (its 1121 unstripped -dbg modules).
+debian_cloud() {
+  KDIR=$(bash "$(dirname "${BASH_SOURCE[0]}")/../kernel/fetch-debian.sh")
+  KVER=$(cat "$KDIR/kver")
+  VMLINUX=$KDIR/dbg/usr/lib/debug/boot/vmlinux-$KVER
+  MODS=$KDIR/dbg/usr/lib/debug/lib/modules/$KVER/kernel
+}
+# needs TOOL...: exits 2 naming the first missing tool (tools/setup.sh installs them all).
+needs() {
+  local t
+  for t; do command -v "$t" >/dev/null || { echo "$(basename "$0"): needs $t (tools/setup.sh installs it)" >&2; exit 2; }; done
+}
+# fs_note DIR: the file system type of DIR, as `stat -f` names it (ext2/ext3 = ext4 too), and its mount options.
+fs_note() { echo "$(stat -f -c %T "$1") ($(findmnt -n -o FSTYPE,OPTIONS --target "$1" 2>/dev/null | tr -s ' ' ' '))"; }

@@ -53,7 +53,9 @@ std::optional<Error> strip_one(const std::string& path, const std::string& out, 
   job.output = out;
   job.mode = (*in)->mode();
   job.fsync = a.fsync;
-  if (out == path) (*in)->close_in_background();  // replaced: its last close frees the old file
+  // Replaced: its last close frees the old file. One file (kbuild's one process per module) gains
+  // nothing from a thread.
+  if (out == path && a.positional.size() > 1) (*in)->close_in_background();
   auto done = elf::run_copy(job, a.copy);
   if (!done) return done.error();
   auto fin = finish_output(path, out, target, a, (*in)->stat());

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# One process per module, as kbuild's INSTALL_MOD_STRIP runs it (`$(STRIP) --strip-debug FILE` once per
+# installed module): `elfhash strip --strip-debug FILE` against GNU `strip --strip-debug FILE`, in
+# place on all 1121 cloud -dbg modules, interleaved on each file system given; plus the start-up alone
+# (`elfhash --version` and GNU `strip --version`, 1121 times) and the floor `cp -r` of the stripped tree.
+#
+#   tools/bench/strip_per_module.sh [DIR...]   default: ${TMPDIR:-/tmp} (root disk) and /dev/shm
+#     ELFHASH, RUNS (default 3)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+RUNS=${RUNS:-3}
+. "$here/lib.sh"
+E=$(realpath "${ELFHASH:-$here/../../bazel-bin/tools/elfhash}")
+[ -x "$E" ] || { echo "strip_per_module.sh: no elfhash binary at $E" >&2; exit 2; }
+needs bc strip findmnt /usr/bin/time
+debian_cloud
+dirs=("$@")
+[ ${#dirs[@]} -gt 0 ] || dirs=("${TMPDIR:-/tmp}" /dev/shm)
+n=$(find "$MODS" -name '*.ko' | wc -l)
+echo "one process per module: --strip-debug in place of $n -dbg modules, Debian $KVER, $(nproc) cores, median of $RUNS"
+echo "  elfhash: $E"
+for dir in "${dirs[@]}"; do
+  W=$(mktemp -d "$dir/elfhash-strip-pp-bench.XXXXXX")
+  trap 'rm -rf "$W"' EXIT
+  echo "file system: $dir: $(fs_note "$W")"
+  load_note
+  cp -r "$MODS" "$W/pristine"
+  find "$W/pristine" -name '*.ko' | sort | sed "s|^$W/pristine|$W/m|" > "$W/list"
+  fresh="rm -rf $W/m && cp -r $W/pristine $W/m && sync"
+  rm -rf "$W/m" && cp -r "$W/pristine" "$W/m" && xargs -a "$W/list" "$E" strip --strip-debug && mv "$W/m" "$W/stripped"
+  EP="elfhash strip, one process per module"
+  GP="GNU strip, one process per module"
+  EV="elfhash --version x $n"
+  GV="GNU strip --version x $n"
+  FL="floor: cp -r of the stripped tree"
+  contender "$EP" "$fresh" xargs -n1 -a "$W/list" "$E" strip --strip-debug
+  contender "$GP" "$fresh" xargs -n1 -a "$W/list" strip --strip-debug
+  contender "$EV" : bash -c "for i in \$(seq $n); do ${E@Q} strip --version; done"
+  contender "$GV" : bash -c "for i in \$(seq $n); do strip --version; done"
+  contender "$FL" "rm -rf $W/s && sync" cp -r "$W/stripped" "$W/s"
+  run_contenders
+  ratio_cpu "$GP" "$EP"
+  ratio_cpu "$GV" "$EV"
+  printf '  per module: elfhash %.2f ms cpu (start-up %.2f ms), GNU %.2f ms cpu (start-up %.2f ms)\n' \
+    "$(echo "${MED_CPU[$EP]} * 1000 / $n" | bc -l)" "$(echo "${MED_CPU[$EV]} * 1000 / $n" | bc -l)" \
+    "$(echo "${MED_CPU[$GP]} * 1000 / $n" | bc -l)" "$(echo "${MED_CPU[$GV]} * 1000 / $n" | bc -l)"
+  printf '  target (issue 15): GNU / elfhash >= 1.5x (wall %.2fx, cpu %.2fx)\n' \
+    "$(echo "${MED_T[$GP]} / ${MED_T[$EP]}" | bc -l)" "$(echo "${MED_CPU[$GP]} / ${MED_CPU[$EP]}" | bc -l)"
+  load_note
+  rm -rf "$W"
+done
