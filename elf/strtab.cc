@@ -31,9 +31,6 @@ uint32_t StringTable::add(std::string_view s) {
   return static_cast<uint32_t>(strings_.size() - 1);
 }
 
-// From this many strings on, finalize() sorts the keys by radix instead of comparisons.
-constexpr size_t kRadixFrom = 4096;
-
 void StringTable::finalize() {
   if (strings_.empty()) strings_.push_back({});
   const size_t n = strings_.size();
@@ -53,32 +50,11 @@ void StringTable::finalize() {
       key = (key << 8) | (k < s.size() ? static_cast<unsigned char>(s[s.size() - 1 - k]) : 0);
     sorted.push_back({key, i});
   }
-  auto less = [&](const Entry& a, const Entry& b) {
+  std::sort(sorted.begin(), sorted.end(), [&](const Entry& a, const Entry& b) {
     if (a.key != b.key) return a.key < b.key;
     int c = reverse_cmp(strings_[a.handle], strings_[b.handle]);
     return c != 0 ? c < 0 : a.handle < b.handle;
-  };
-  if (sorted.size() < kRadixFrom) {
-    std::sort(sorted.begin(), sorted.end(), less);
-  } else {
-    // A vmlinux's 120k symbols: the keys by LSD radix (stable, linear), then each run of equal keys by
-    // the full comparator; the same total order as sorting everything with `less`.
-    std::vector<Entry> tmp(sorted.size());
-    for (int shift = 0; shift < 64; shift += 8) {
-      size_t count[257] = {};
-      for (const Entry& e : sorted) ++count[((e.key >> shift) & 0xff) + 1];
-      if (std::find(count + 1, count + 257, sorted.size()) != count + 257) continue;  // one byte value
-      for (int b = 0; b < 256; ++b) count[b + 1] += count[b];
-      for (const Entry& e : sorted) tmp[count[(e.key >> shift) & 0xff]++] = e;
-      sorted.swap(tmp);
-    }
-    for (size_t b = 0; b < sorted.size();) {
-      size_t e = b + 1;
-      while (e < sorted.size() && sorted[e].key == sorted[b].key) ++e;
-      if (e - b > 1) std::sort(sorted.begin() + b, sorted.begin() + e, less);
-      b = e;
-    }
-  }
+  });
   std::vector<uint32_t> order;
   order.reserve(n);
   for (const Entry& e : sorted) order.push_back(e.handle);

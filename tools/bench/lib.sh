@@ -107,3 +107,14 @@ needs() {
 }
 # fs_note DIR: the file system type of DIR, as `stat -f` names it (ext2/ext3 = ext4 too), and its mount options.
 fs_note() { echo "$(stat -f -c %T "$1") ($(findmnt -n -o FSTYPE,OPTIONS --target "$1" 2>/dev/null | tr -s ' ' ' '))"; }
+# module_copies W [ELFHASH]: copies the -dbg modules ($MODS) to W/pristine, lists the paths of their
+# working copy W/m in W/list, sets FRESH (the untimed prep that recreates W/m from W/pristine and
+# writes it back) and, given ELFHASH, makes W/stripped (what `strip --strip-debug` of all gives: the
+# tree the floor copies).
+module_copies() {
+  local w=$1
+  cp -r "$MODS" "$w/pristine"
+  find "$w/pristine" -name '*.ko' | sort | sed "s|^$w/pristine|$w/m|" > "$w/list"
+  FRESH="rm -rf $w/m && cp -r $w/pristine $w/m && sync"
+  [ -z "${2:-}" ] || { eval "$FRESH" && xargs -a "$w/list" "$2" strip --strip-debug && mv "$w/m" "$w/stripped"; }
+}

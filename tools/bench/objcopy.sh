@@ -65,11 +65,9 @@ for dir in "${dirs[@]}"; do
   if [ -n "$P" ]; then
     n=$(find "$MODS" -name '*.ko' | wc -l)
     echo "modules: --strip-debug in place of all $n -dbg modules, one process, current and previous elfhash"
-    cp -r "$MODS" "$W/pristine"
-    find "$W/pristine" -name '*.ko' | sort | sed "s|^$W/pristine|$W/m|" > "$W/list"
-    fresh="rm -rf $W/m && cp -r $W/pristine $W/m && sync"
-    contender "elfhash strip (current)" "$fresh" xargs -a "$W/list" "$E" strip --strip-debug
-    contender "elfhash strip (previous)" "$fresh" xargs -a "$W/list" "$P" strip --strip-debug
+    module_copies "$W"
+    contender "elfhash strip (current)" "$FRESH" xargs -a "$W/list" "$E" strip --strip-debug
+    contender "elfhash strip (previous)" "$FRESH" xargs -a "$W/list" "$P" strip --strip-debug
     run_contenders
     ratio_cpu "elfhash strip (current)" "elfhash strip (previous)"
     echo "  target (issue 10): current within 5% of previous (<= 1.05x)"

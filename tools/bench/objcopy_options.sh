@@ -64,15 +64,13 @@ load_note
 # ---- modules ----
 n=$(find "$MODS" -name '*.ko' | wc -l)
 echo "modules: $n -dbg modules in place, one process for all:"
-cp -r "$MODS" "$W/pristine"
-find "$W/pristine" -name '*.ko' | sort | sed "s|^$W/pristine|$W/m|" > "$W/list"
-fresh="rm -rf $W/m && cp -r $W/pristine $W/m"
+module_copies "$W"
 MOPTS=(--strip-debug --strip-unneeded --strip-all "-x -g" --only-keep-debug "-g --remove-relocations=.rela.debug_*")
 for opt in "${MOPTS[@]}"; do
   read -r -a o <<< "$opt"
-  contender "elfhash strip $opt" "$fresh" xargs -a "$W/list" "$E" strip "${o[@]}"
-  contender "GNU strip $opt" "$fresh" xargs -a "$W/list" strip "${o[@]}"
-  [[ $opt == *remove-relocations* ]] || contender "llvm-strip $opt" "$fresh" xargs -a "$W/list" llvm-strip "${o[@]}"
+  contender "elfhash strip $opt" "$FRESH" xargs -a "$W/list" "$E" strip "${o[@]}"
+  contender "GNU strip $opt" "$FRESH" xargs -a "$W/list" strip "${o[@]}"
+  [[ $opt == *remove-relocations* ]] || contender "llvm-strip $opt" "$FRESH" xargs -a "$W/list" llvm-strip "${o[@]}"
 done
 run_contenders
 for opt in "${MOPTS[@]}"; do

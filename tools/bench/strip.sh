@@ -26,21 +26,18 @@ for dir in "${dirs[@]}"; do
   trap 'rm -rf "$W"' EXIT
   echo "file system: $dir: $(fs_note "$W")"
   load_note
-  cp -r "$MODS" "$W/pristine"
-  find "$W/pristine" -name '*.ko' | sort | sed "s|^$W/pristine|$W/m|" > "$W/list"
-  fresh="rm -rf $W/m && cp -r $W/pristine $W/m && sync"
-  rm -rf "$W/m" && cp -r "$W/pristine" "$W/m" && xargs -a "$W/list" "$E" strip --strip-debug && mv "$W/m" "$W/stripped"
+  module_copies "$W" "$E"
   EA="elfhash strip (one process, all cores)"
   EJ="elfhash strip -j1"
   UA="eu-strip (one process)"
   GA="GNU strip (one process)"
   LA="llvm-strip (one process)"
   FL="floor: cp -r of the stripped tree"
-  contender "$EA" "$fresh" xargs -a "$W/list" "$E" strip --strip-debug
-  contender "$EJ" "$fresh" xargs -a "$W/list" "$E" strip --strip-debug -j 1
-  contender "$UA" "$fresh" xargs -a "$W/list" eu-strip --strip-debug
-  contender "$GA" "$fresh" xargs -a "$W/list" strip --strip-debug
-  contender "$LA" "$fresh" xargs -a "$W/list" llvm-strip --strip-debug
+  contender "$EA" "$FRESH" xargs -a "$W/list" "$E" strip --strip-debug
+  contender "$EJ" "$FRESH" xargs -a "$W/list" "$E" strip --strip-debug -j 1
+  contender "$UA" "$FRESH" xargs -a "$W/list" eu-strip --strip-debug
+  contender "$GA" "$FRESH" xargs -a "$W/list" strip --strip-debug
+  contender "$LA" "$FRESH" xargs -a "$W/list" llvm-strip --strip-debug
   contender "$FL" "rm -rf $W/s && sync" cp -r "$W/stripped" "$W/s"
   run_contenders
   ratio_cpu "$EA" "$UA"

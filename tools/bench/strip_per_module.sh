@@ -24,17 +24,14 @@ for dir in "${dirs[@]}"; do
   trap 'rm -rf "$W"' EXIT
   echo "file system: $dir: $(fs_note "$W")"
   load_note
-  cp -r "$MODS" "$W/pristine"
-  find "$W/pristine" -name '*.ko' | sort | sed "s|^$W/pristine|$W/m|" > "$W/list"
-  fresh="rm -rf $W/m && cp -r $W/pristine $W/m && sync"
-  rm -rf "$W/m" && cp -r "$W/pristine" "$W/m" && xargs -a "$W/list" "$E" strip --strip-debug && mv "$W/m" "$W/stripped"
+  module_copies "$W" "$E"
   EP="elfhash strip, one process per module"
   GP="GNU strip, one process per module"
   EV="elfhash --version x $n"
   GV="GNU strip --version x $n"
   FL="floor: cp -r of the stripped tree"
-  contender "$EP" "$fresh" xargs -n1 -a "$W/list" "$E" strip --strip-debug
-  contender "$GP" "$fresh" xargs -n1 -a "$W/list" strip --strip-debug
+  contender "$EP" "$FRESH" xargs -n1 -a "$W/list" "$E" strip --strip-debug
+  contender "$GP" "$FRESH" xargs -n1 -a "$W/list" strip --strip-debug
   contender "$EV" : bash -c "for i in \$(seq $n); do ${E@Q} strip --version; done"
   contender "$GV" : bash -c "for i in \$(seq $n); do strip --version; done"
   contender "$FL" "rm -rf $W/s && sync" cp -r "$W/stripped" "$W/s"
