@@ -106,7 +106,7 @@ needs() {
   for t; do command -v "$t" >/dev/null || { echo "$(basename "$0"): needs $t (tools/setup.sh installs it)" >&2; exit 2; }; done
 }
 # fs_note DIR: the file system type of DIR, as `stat -f` names it (ext2/ext3 = ext4 too), and its mount options.
-fs_note() { echo "$(stat -f -c %T "$1") ($(findmnt -n -o FSTYPE,OPTIONS --target "$1" 2>/dev/null | tr -s ' ' ' '))"; }
+fs_note() { echo "$(stat -f -c %T "$1") ($(findmnt -n -o FSTYPE,OPTIONS --target "$1" 2>/dev/null | awk 'NR == 1 {print $1, $2}'))"; }
 # module_copies W [ELFHASH]: copies the -dbg modules ($MODS) to W/pristine, lists the paths of their
 # working copy W/m in W/list, sets FRESH (the untimed prep that recreates W/m from W/pristine and
 # writes it back) and, given ELFHASH, makes W/stripped (what `strip --strip-debug` of all gives: the
