@@ -118,3 +118,13 @@ module_copies() {
   FRESH="rm -rf $w/m && cp -r $w/pristine $w/m && sync"
   [ -z "${2:-}" ] || { eval "$FRESH" && xargs -a "$w/list" "$2" strip --strip-debug && mv "$w/m" "$w/stripped"; }
 }
+# module_column DIR NAME ELFHASH: one file-system column of a module benchmark: a scratch directory
+# W in DIR (removed on exit), announced with its file system and the load, holding module_copies'
+# trees. Sets W.
+module_column() {
+  W=$(mktemp -d "$1/$2.XXXXXX")
+  trap 'rm -rf "$W"' EXIT
+  echo "file system: $1: $(fs_note "$W")"
+  load_note
+  module_copies "$W" "$3"
+}

@@ -22,11 +22,7 @@ n=$(find "$MODS" -name '*.ko' | wc -l)
 echo "in-place strip --strip-debug of $n -dbg modules ($(du -sm "$MODS" | cut -f1) MiB), Debian $KVER, $(nproc) cores, median of $RUNS"
 echo "  elfhash: $E"
 for dir in "${dirs[@]}"; do
-  W=$(mktemp -d "$dir/elfhash-strip-bench.XXXXXX")
-  trap 'rm -rf "$W"' EXIT
-  echo "file system: $dir: $(fs_note "$W")"
-  load_note
-  module_copies "$W" "$E"
+  module_column "$dir" elfhash-strip-bench "$E"
   EA="elfhash strip (one process, all cores)"
   EJ="elfhash strip -j1"
   UA="eu-strip (one process)"

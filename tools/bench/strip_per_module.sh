@@ -20,11 +20,7 @@ n=$(find "$MODS" -name '*.ko' | wc -l)
 echo "one process per module: --strip-debug in place of $n -dbg modules, Debian $KVER, $(nproc) cores, median of $RUNS"
 echo "  elfhash: $E"
 for dir in "${dirs[@]}"; do
-  W=$(mktemp -d "$dir/elfhash-strip-pp-bench.XXXXXX")
-  trap 'rm -rf "$W"' EXIT
-  echo "file system: $dir: $(fs_note "$W")"
-  load_note
-  module_copies "$W" "$E"
+  module_column "$dir" elfhash-strip-pp-bench "$E"
   EP="elfhash strip, one process per module"
   GP="GNU strip, one process per module"
   EV="elfhash --version x $n"
