@@ -78,11 +78,13 @@ class SectionValues {
 };
 
 // binutils is_strip_section_1: the stripping modes (and -x) remove SEC_DEBUGGING sections except
-// the debuglink ones; --strip-dwo removes only the debugging sections named *.dwo.
+// the debuglink ones; --strip-dwo removes only the debugging sections named *.dwo. --extract-dwo
+// removes debugging sections here only together with -x (its own rule is mark_removed_sections').
 bool stripped_as_debug(const Section& s, const CopyOptions& opt) {
   if (!is_debug_section(s)) return false;
   if (opt.strip == StripMode::kDwo) return std::string_view(s.name).ends_with(".dwo");
   if (opt.strip == StripMode::kNonDebug) return false;
+  if (opt.strip == StripMode::kNonDwo && opt.discard != DiscardLocals::kAll) return false;
   if (opt.strip == StripMode::kNone && opt.discard != DiscardLocals::kAll) return false;
   return s.name != ".gnu_debuglink" && s.name != ".gnu_debugaltlink";
 }
@@ -94,6 +96,8 @@ void mark_removed_sections(Object& o, const CopyOptions& opt) {
     bool remove = opt.remove_sections.matches(s->name);
     if (!opt.only_sections.empty() && !opt.only_sections.matches(s->name)) remove = true;
     if (stripped_as_debug(*s, opt)) remove = true;
+    // binutils is_strip_section_1, STRIP_NONDWO: every section but the *.dwo ones, allocated or not.
+    if (opt.strip == StripMode::kNonDwo && !std::string_view(s->name).ends_with(".dwo")) remove = true;
     if (remove) s->removed = true;
   }
 }
@@ -419,6 +423,7 @@ bool symbol_filtering_requested(const CopyOptions& opt) {
 bool special_section_removed(const Sym& y, const CopyOptions& opt) {
   const char* name = y.special == SHN_ABS ? "*ABS*" : y.special == SHN_COMMON ? "*COM*" : y.special == SHN_UNDEF ? "*UND*" : nullptr;
   if (!name) return false;
+  if (opt.strip == StripMode::kNonDwo) return true;  // is_strip_section_1: *ABS* is not a .dwo section
   if (opt.remove_sections.matches(name)) return true;
   return !opt.only_sections.empty() && !opt.only_sections.matches(name);
 }

@@ -14,9 +14,10 @@
 namespace elfhash::elf {
 
 // binutils strip_symbols: -g/--strip-debug, --strip-unneeded, -S (objcopy) / -s (strip) --strip-all.
-// --strip-dwo (kDwo) removes only the *.dwo debugging sections; --only-keep-debug (kNonDebug) keeps
+// --strip-dwo (kDwo) removes only the *.dwo debugging sections; objcopy --extract-dwo (kNonDwo, GNU's
+// STRIP_NONDWO, what gcc -gsplit-dwarf runs) keeps only them; --only-keep-debug (kNonDebug) keeps
 // every section but empties the allocated ones (relocatable files only). The last option wins.
-enum class StripMode { kNone, kDebug, kUnneeded, kAll, kDwo, kNonDebug };
+enum class StripMode { kNone, kDebug, kUnneeded, kAll, kDwo, kNonDebug, kNonDwo };
 // binutils discard_locals: -X/--discard-locals (compiler-generated .L* labels), -x/--discard-all.
 enum class DiscardLocals { kUndef, kCompilerLabels, kAll };
 

@@ -45,7 +45,7 @@ std::string parse_flags(const std::string& text, const char* option, uint32_t& f
 // Options binutils 2.40 has that elfhash refuses (exit 2) rather than approximate: each would change
 // the output in a way elfhash cannot yet reproduce byte for byte.
 constexpr std::string_view kRefused[] = {
-    "--compress-debug-sections", "--extract-dwo", "--extract-symbol", "--localize-hidden",
+    "--compress-debug-sections", "--extract-symbol", "--localize-hidden",
     "-M", "--merge-notes", "--no-merge-notes", "--keep-section-symbols", "--weaken", "--debugging",
     "--change-leading-char", "--remove-leading-char", "--strip-section-headers", "--interleave", "-i",
     "--reverse-bytes", "--srec-forceS3", "--impure", "--pure", "--readonly-text", "--writable-text",
@@ -168,6 +168,8 @@ bool flag_option(CopyTool tool, std::string_view arg, ParsedCopyArgs& a) {
     a.copy.strip = elf::StripMode::kNonDebug;
   } else if (arg == "--strip-dwo") {
     a.copy.strip = elf::StripMode::kDwo;
+  } else if (tool == CopyTool::kObjcopy && arg == "--extract-dwo") {
+    a.copy.strip = elf::StripMode::kNonDwo;
   } else if (arg == "-x" || arg == "--discard-all") {
     a.copy.discard = elf::DiscardLocals::kAll;
   } else if (arg == "-X" || arg == "--discard-locals") {
