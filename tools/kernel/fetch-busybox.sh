@@ -22,7 +22,7 @@ if [ ! -x "$bb" ]; then
     $SUDO apt-get update -qq >&2
   fi
   tmp=$(mktemp -d "${TMPDIR:-/tmp}/fetch-busybox.XXXXXX")
-  chmod 755 "$tmp"   # apt-get download fetches as the _apt user
+  chown _apt "$tmp" 2>/dev/null || true   # apt-get download fetches as the _apt user
   trap 'rm -rf "$tmp"' EXIT
   (cd "$tmp" && apt-get download -qq "busybox-static:$deb" >&2) ||
     { $SUDO apt-get update -qq >&2; (cd "$tmp" && apt-get download -qq "busybox-static:$deb" >&2); }
