@@ -37,7 +37,7 @@ if [ ! -f "$obj/.complete" ]; then
   rm -rf "$obj" && ELFHASH=$E bash "$here/seal-objtree.sh" "$obj" "$deb" && touch "$obj/.complete" ||
     setup_fail "seal-objtree.sh failed"
 fi
-mapfile -t mods < <(bash "$here/pick-modules.sh" --debian "$deb") || setup_fail "pick-modules.sh failed"
+mapfile -t mods < <(bash "$here/pick-modules.sh" --debian "$deb" --softdep) || setup_fail "pick-modules.sh failed"
 ((${#mods[@]} >= 30)) || setup_fail "only ${#mods[@]} modules picked"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/arch-boot.XXXXXX")
