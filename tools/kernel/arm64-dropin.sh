@@ -50,7 +50,7 @@ tkey=$( { echo "$pkg $version"; grep -v '^#' "$fragment"; ${cross}gcc --version 
 rkey=$( { echo "$tkey"; cat "$0" "$here/dropin-lib.sh"; ${cross}objcopy --version | sed -n 1p
           sha256sum < /usr/bin/${cross}objcopy; sha256sum < /usr/bin/${cross}strip; } | sha256sum | cut -c1-16)
 croot=${ELFHASH_CACHE:-$HOME/.cache/elfhash}/arm64-dropin
-tree=$croot/$tkey/tree cache=$croot/$tkey/ref-$rkey
+tree=$croot/$tkey/tree ref=$croot/$tkey/ref-$rkey
 mkdir -p "$croot"
 exec 9> "$croot/.lock"
 flock 9
@@ -69,73 +69,22 @@ if [ ! -f "$croot/$tkey/.built" ]; then
   touch "$croot/$tkey/.built"
   echo "# GNU cross build of $pkg $version (Image, $(wc -l < "$tree/modules.order") modules) in $(elapsed "$t")s"
 fi
-if [ ! -f "$cache/.complete" ]; then
-  t=$(now)
-  rm -rf "$croot/$tkey"/ref-*/
-  dropin_wrappers "$cache/bin" /usr/bin "$cache/calls.log"
-  dropin_build "$tree" "$tree" "$cache/up" "$cache/bin" "$cache/install" "$cache/make.log" ||
-    { tail -n 20 "$cache/make.log" >&2; setup_fail "GNU reference run failed (log: $cache/make.log)"; }
-  touch "$cache/.complete"
-  echo "# GNU reference run (objcopy/strip steps redone through logging wrappers) in $(elapsed "$t")s"
+if [ ! -f "$ref/.complete" ]; then
+  rm -rf "$croot/$tkey"/ref-*/   # layers of an older script or older GNU tools
+  dropin_reference "$tree" "$ref"
 fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/arm64-dropin.XXXXXX")
 if [ "${KEEP:-}" = 1 ]; then echo "work dir: $work"; else trap 'rm -rf "$work"' EXIT; fi
-mkdir -p "$work/links"
-for n in "${names[@]}"; do ln -s "$E" "$work/links/$n"; done
-dropin_wrappers "$work/bin" "$work/links" "$work/calls.log"
-t=$(now)
-dropin_build "$tree" "$cache/up:$tree" "$work/up" "$work/bin" "$work/install" "$work/make.log"
-check "make Image modules && modules_install INSTALL_MOD_STRIP=1 with elfhash's aarch64-linux-gnu-* links" $? \
-  "$(tail -n 5 "$work/make.log" | tr '\n' ' ')"
-echo "# elfhash side in $(elapsed "$t")s"
-
-dropin_calls "$cache/calls.log" "$tree" "$cache/install" > "$work/gnu.calls"
-dropin_calls "$work/calls.log" "$tree" "$work/install" > "$work/eh.calls"
-ng=$(wc -l < "$work/gnu.calls") ne=$(wc -l < "$work/eh.calls") nmods=$(wc -l < "$tree/modules.order")
-[ "$ne" = "$ng" ] && [ "$ne" -ge $((nmods + 3)) ]
-check "$ne objcopy/strip calls reached elfhash, GNU's run made $ng (>= 3 + $nmods modules)" $?
-grep -v ' rc=0 ' "$work/eh.calls" "$work/gnu.calls" > "$work/failed.calls"
-check "every call exits 0, on both sides" $([ ! -s "$work/failed.calls" ]; echo $?) "$(head -c 600 "$work/failed.calls")"
-diff "$work/gnu.calls" "$work/eh.calls" > "$work/calls.diff"
-check "the same command lines, and every file they name has GNU's bytes after the call" $? "$(head -c 1500 "$work/calls.diff")"
-for pat in ' -O binary -R \.note -R \.note\.gnu\.build-id -R \.comment -S vmlinux=[0-9a-f]+ arch/arm64/boot/Image=' \
-    ' -S arch/arm64/kernel/vdso/vdso\.so\.dbg=' ' -j \.modinfo -O binary vmlinux\.o='; do
-  grep -E "^aarch64-linux-gnu-objcopy .*$pat" "$work/eh.calls" >/dev/null
-  check "kbuild step reached elfhash: objcopy ...$pat" $?
-done
-
-mkdir -p "$work/gnu" "$work/eh"
-mount -t overlay overlay -o "lowerdir=$cache/up:$tree" "$work/gnu" || setup_fail "mounting the GNU view failed"
-mount -t overlay overlay -o "lowerdir=$work/up:$cache/up:$tree" "$work/eh" || setup_fail "mounting the elfhash view failed"
-bad=$(dropin_diff_layer "$work/up" "$work/eh" "$work/bin" "$work/gnu" "$cache/bin")
-check "all $(find "$work/up" -type f | wc -l) files the elfhash run wrote are GNU's bytes (.cmd: but the tool path)" \
-  "$([ -z "$bad" ]; echo $?)" "$(echo $bad)"
-for f in arch/arm64/boot/Image vmlinux arch/arm64/kernel/vdso/vdso.so modules.builtin.modinfo; do
-  [ -f "$work/up/$f" ] && cmp -s "$work/eh/$f" "$work/gnu/$f"
-  check "rebuilt with elfhash and identical to GNU's: $f" $? "$([ -f "$work/up/$f" ] || echo 'not rebuilt')"
-done
-kver=$(cat "$tree/include/config/kernel.release")
-mdir=lib/modules/$kver
-diff -r --no-dereference "$cache/install" "$work/install" > "$work/install.diff"
-check "installed module tree ($nmods modules) identical to GNU's" $? "$(head -c 600 "$work/install.diff")"
-cp "$work/eh/arch/arm64/boot/Image" "$work/Image"
-umount "$work/gnu" "$work/eh"
-
-order=$(dropin_load_order "$work/install/$mdir") || setup_fail "reading modules.dep failed"
-out=$work/boot
-t=$(now)
-bash "$here/boot.sh" --arch aarch64 --kernel "$work/Image" --modules-dir "$work/install/$mdir" --load "$order" \
-  --timeout "${KERNEL_TEST_TIMEOUT:-600}" --log "$out.console" > "$out" 2> "$out.err"
-rc=$?
-echo "# boot of the elfhash-built Image (qemu-system-aarch64 -M virt -cpu max, TCG): $(elapsed "$t")s (boot.sh exit $rc); $(boot_summary "$out" "$out")"
-grep -q "^ELFHASH-START $kver " "$out" && grep -qx ELFHASH-DONE "$out"
-check "the elfhash-built Image boots $kver and reaches ELFHASH-DONE" $? "$(tail -n 5 "$out.err" | tr '\n' ' ')"
-for m in $order; do
-  b=$(basename "$m" .ko)
-  line=$(grep "^ELFHASH-INSMOD $b " "$out")
-  check "elfhash-stripped module loads: $b" "$([ "$line" = "ELFHASH-INSMOD $b ok" ]; echo $?)" "${line:-no line}"
-done
+dropin_elfhash_run "$tree" "$ref" "$work" "$E"
+dropin_check_calls "$tree" "$ref" "$work" $(( $(wc -l < "$tree/modules.order") + 3 )) <<'EOF'
+Image (arch/arm64/boot)|^aarch64-linux-gnu-objcopy .* -O binary -R \.note -R \.note\.gnu\.build-id -R \.comment -S vmlinux=[0-9a-f]+ arch/arm64/boot/Image=
+vdso.so (arch/arm64/kernel/vdso)|^aarch64-linux-gnu-objcopy .* -S arch/arm64/kernel/vdso/vdso\.so\.dbg=
+modules.builtin.modinfo (scripts/Makefile.vmlinux_o)|^aarch64-linux-gnu-objcopy .* -j \.modinfo -O binary vmlinux\.o=
+EOF
+dropin_check_trees "$tree" "$ref" "$work" arch/arm64/boot/Image \
+  arch/arm64/boot/Image vmlinux arch/arm64/kernel/vdso/vdso.so modules.builtin.modinfo
+dropin_check_boot "$tree" "$work" aarch64 "${KERNEL_TEST_TIMEOUT:-600}"
 echo "# total $(elapsed "$t_start")s"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -47,27 +47,20 @@ export KBUILD_BUILD_TIMESTAMP='2026-01-01 00:00:00 UTC' KBUILD_BUILD_USER=elfhas
 gnu_ver=$( { for n in "${names[@]}"; do "/usr/bin/$n" --version | sed -n 1p; sha256sum < "/usr/bin/$n"; done; } | sha256sum)
 key=$( { basename "$tk"; cat "$0" "$kdir/dropin-lib.sh"; echo "$gnu_ver"; } | sha256sum | cut -c1-16)
 croot=${ELFHASH_CACHE:-$HOME/.cache/elfhash}/kernel-dropin
-cache=$croot/$key
+ref=$croot/$key
 mkdir -p "$croot"
 exec 9> "$croot/.lock"
 flock 9   # one user at a time: the mount point is the shared tree's path
-if [ ! -f "$cache/.complete" ]; then
-  t=$(now)
+if [ ! -f "$ref/.complete" ]; then
   rm -rf "$croot"/*/   # layers of other keys (other test kernels, an older script) are never used again
-  mkdir -p "$cache"
-  dropin_wrappers "$cache/bin" /usr/bin "$cache/calls.log"
-  dropin_build "$tk" "$tk" "$cache/up" "$cache/bin" "$cache/install" "$cache/make.log" ||
-    { tail -n 20 "$cache/make.log" >&2; setup_fail "GNU build failed (log: $cache/make.log)"; }
-  touch "$cache/.complete"
-  echo "# GNU side: bzImage, modules, modules_install with GNU binutils in $(elapsed "$t")s (cached in $cache)"
+  dropin_reference "$tk" "$ref"
 fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/kernel-dropin-test.XXXXXX")
 if [ "${KEEP:-}" = 1 ]; then echo "work dir: $work"; else trap 'rm -rf "$work"' EXIT; fi
 
-# --- the links ---
-mkdir -p "$work/links"
-for n in "${names[@]}"; do ln -s "$E" "$work/links/$n"; done
+# --- the elfhash side, on top of the GNU side's layer ---
+dropin_elfhash_run "$tk" "$ref" "$work" "$E"
 bad=
 for n in "${names[@]}"; do
   l=$("$work/links/$n" --version | sed -n 1p)
@@ -75,32 +68,8 @@ for n in "${names[@]}"; do
 done
 check "links ${names[*]}: --version names elfhash, GNU-shaped" "$([ -z "$bad" ]; echo $?)" "$bad"
 
-# --- the elfhash side: on top of the GNU side's layer ---
-dropin_wrappers "$work/bin" "$work/links" "$work/calls.log"
-t=$(now)
-dropin_build "$tk" "$cache/up:$tk" "$work/up" "$work/bin" "$work/install" "$work/make.log"
-rc=$?
-echo "# elfhash side: make bzImage modules + modules_install in $(elapsed "$t")s"
-check "make bzImage modules && modules_install INSTALL_MOD_STRIP=1 with elfhash's links" $rc \
-  "$(tail -n 5 "$work/make.log" | tr '\n' ' ')"
-
-# --- the calls ---
-dropin_calls "$cache/calls.log" "$tk" "$cache/install" > "$work/gnu.calls"
-dropin_calls "$work/calls.log" "$tk" "$work/install" > "$work/eh.calls"
-ng=$(wc -l < "$work/gnu.calls") ne=$(wc -l < "$work/eh.calls")
-nmods=$(wc -l < "$tk/modules.order")
-[ "$ne" = "$ng" ] && [ "$ne" -ge $((nmods + 7)) ]
-check "$ne objcopy/strip calls reached elfhash, GNU's build made $ng (>= 7 + $nmods modules)" $?
-grep -v ' rc=0 ' "$work/eh.calls" "$work/gnu.calls" > "$work/failed.calls"
-check "every call exits 0, on both sides" $([ ! -s "$work/failed.calls" ]; echo $?) "$(head -c 600 "$work/failed.calls")"
-diff "$work/gnu.calls" "$work/eh.calls" > "$work/calls.diff"
-check "the same command lines, and every file they name has GNU's bytes after the call" $? \
-  "$(head -c 1500 "$work/calls.diff")"
-# Each kbuild objcopy/strip step (6.12, this config) reached elfhash.
-while IFS='|' read -r what pat; do
-  grep -E "$pat" "$work/eh.calls" >/dev/null
-  check "kbuild step reached elfhash: $what" $?
-done <<'EOF'
+# --- the calls: each kbuild objcopy/strip step of 6.12 with this config reached elfhash ---
+dropin_check_calls "$tk" "$ref" "$work" $(( $(wc -l < "$tk/modules.order") + 7 )) <<'EOF'
 modules.builtin.modinfo (scripts/Makefile.vmlinux_o)|^x86_64-linux-gnu-objcopy .* -j \.modinfo -O binary vmlinux\.o=
 realmode.bin (arch/x86/realmode/rm)|^x86_64-linux-gnu-objcopy .* -O binary arch/x86/realmode/rm/realmode\.elf=
 vdso64.so (arch/x86/entry/vdso)|^x86_64-linux-gnu-objcopy .* -S --remove-section __ex_table arch/x86/entry/vdso/vdso64\.so\.dbg=
@@ -110,47 +79,16 @@ boot/vmlinux.bin (arch/x86/boot)|^x86_64-linux-gnu-objcopy .* -O binary -R \.not
 setup.bin (arch/x86/boot)|^x86_64-linux-gnu-objcopy .* -O binary arch/x86/boot/setup\.elf=
 gcc -gsplit-dwarf (Kconfig cc-option probe)|^objcopy .* --extract-dwo .*\.o=
 EOF
-n=$(grep -cE '^strip .* --strip-debug INSTALL/lib/modules/.*\.ko=' "$work/eh.calls")
-check "modules_install: strip --strip-debug of each of the $nmods modules reached elfhash" $([ "$n" = "$nmods" ]; echo $?) "$n calls"
 
-# --- the trees: views of both sides (the GNU one read-only) ---
-mkdir -p "$work/gnu" "$work/eh"
-mount -t overlay overlay -o "lowerdir=$cache/up:$tk" "$work/gnu" || setup_fail "mounting the GNU view failed"
-mount -t overlay overlay -o "lowerdir=$work/up:$cache/up:$tk" "$work/eh" || setup_fail "mounting the elfhash view failed"
-# Every file the elfhash build wrote (its layer) against the same path in the GNU tree.
-bad=$(dropin_diff_layer "$work/up" "$work/eh" "$work/bin" "$work/gnu" "$cache/bin")
-check "all $(find "$work/up" -type f | wc -l) files the elfhash build wrote are GNU's bytes (.cmd: but the tool path)" \
-  "$([ -z "$bad" ]; echo $?)" "$(echo $bad)"
-for f in vmlinux vmlinux.unstripped modules.builtin.modinfo arch/x86/boot/bzImage arch/x86/boot/setup.bin \
-    arch/x86/boot/vmlinux.bin arch/x86/boot/compressed/vmlinux.bin arch/x86/boot/compressed/vmlinux.bin.xz \
-    arch/x86/boot/compressed/vmlinux.relocs arch/x86/boot/compressed/piggy.o arch/x86/boot/compressed/vmlinux \
-    arch/x86/entry/vdso/vdso64.so arch/x86/entry/vdso/vdso-image-64.c arch/x86/realmode/rm/realmode.bin; do
-  [ -f "$work/up/$f" ] && cmp -s "$work/eh/$f" "$work/gnu/$f"
-  check "rebuilt with elfhash and identical to GNU's: $f" $? "$([ -f "$work/up/$f" ] || echo 'not rebuilt')"
-done
-kver=$(cat "$tk/include/config/kernel.release")
-mdir=lib/modules/$kver
-diff -r --no-dereference "$cache/install" "$work/install" > "$work/install.diff"
-check "installed module tree ($nmods modules, modules.dep, ...) identical to GNU's" $? "$(head -c 600 "$work/install.diff")"
+# --- the trees, the named artefacts, the installed modules ---
+dropin_check_trees "$tk" "$ref" "$work" arch/x86/boot/bzImage \
+  vmlinux vmlinux.unstripped modules.builtin.modinfo arch/x86/boot/bzImage arch/x86/boot/setup.bin \
+  arch/x86/boot/vmlinux.bin arch/x86/boot/compressed/vmlinux.bin arch/x86/boot/compressed/vmlinux.bin.xz \
+  arch/x86/boot/compressed/vmlinux.relocs arch/x86/boot/compressed/piggy.o arch/x86/boot/compressed/vmlinux \
+  arch/x86/entry/vdso/vdso64.so arch/x86/entry/vdso/vdso-image-64.c arch/x86/realmode/rm/realmode.bin
 
-# --- boot the elfhash-built bzImage and load every installed module, dependencies first ---
-order=$(dropin_load_order "$work/install/$mdir") || setup_fail "reading modules.dep failed"
-umount "$work/gnu"
-cp "$work/eh/arch/x86/boot/bzImage" "$work/bzImage"
-umount "$work/eh"
-t=$(now)
-out=$work/boot
-bash "$kdir/boot.sh" --kernel "$work/bzImage" --modules-dir "$work/install/$mdir" --load "$order" \
-  --timeout "${KERNEL_TEST_TIMEOUT:-300}" --log "$out.console" > "$out" 2> "$out.err"
-rc=$?
-echo "# boot of the elfhash-built bzImage with $nmods modules: $(elapsed "$t")s (boot.sh exit $rc); $(boot_summary "$out")"
-grep -q "^ELFHASH-START $kver " "$out" && grep -qx ELFHASH-DONE "$out"
-check "the elfhash-built bzImage boots $kver and reaches ELFHASH-DONE" $? "$(tail -n 5 "$out.err" | tr '\n' ' ')"
-for m in $order; do
-  b=$(basename "$m" .ko)
-  line=$(grep "^ELFHASH-INSMOD $b " "$out")
-  check "elfhash-stripped module loads: $b" "$([ "$line" = "ELFHASH-INSMOD $b ok" ]; echo $?)" "${line:-no line}"
-done
+# --- boot the elfhash-built bzImage, load every installed module ---
+dropin_check_boot "$tk" "$work" x86_64 "${KERNEL_TEST_TIMEOUT:-300}"
 
 echo "# total $(elapsed "$t_start")s"
 echo "$passed passed, $failed failed"
