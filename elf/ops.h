@@ -62,6 +62,8 @@ struct CopyOptions {
   std::vector<Rename> rename_sections;                    // --rename-section OLD=NEW[,FLAGS]
   std::vector<std::pair<std::string, uint64_t>> set_alignment;  // --set-section-alignment PATTERN=ALIGN
   std::string gnu_debuglink;                              // --add-gnu-debuglink FILE
+  std::string prefix_symbols;         // --prefix-symbols STRING
+  std::string prefix_alloc_sections;  // --prefix-alloc-sections STRING
   enum class Compress { kNone, kZlib, kZstd } compress = Compress::kNone;  // --compress-debug-sections
   bool decompress = false;  // --decompress-debug-sections
 };

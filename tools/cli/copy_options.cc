@@ -50,8 +50,7 @@ constexpr std::string_view kRefused[] = {
     "--change-leading-char", "--remove-leading-char", "--strip-section-headers", "--interleave", "-i",
     "--reverse-bytes", "--srec-forceS3", "--impure", "--pure", "--readonly-text", "--writable-text",
     "--gap-fill", "--add-symbol", "--localize-symbol", "--globalize-symbol", "--weaken-symbol",
-    "--keep-global-symbol", "--redefine-sym", "--redefine-syms", "--prefix-symbols", "--prefix-sections",
-    "--prefix-alloc-sections", "--change-addresses", "--adjust-vma", "--change-section-address",
+    "--keep-global-symbol", "--redefine-sym", "--redefine-syms", "--prefix-sections", "--change-addresses", "--adjust-vma", "--change-section-address",
     "--change-section-lma", "--change-section-vma", "--change-start", "--set-start", "--elf-stt-common",
     "--file-alignment", "--heap", "--image-base", "--section-alignment", "--stack", "--subsystem",
     "--binary-architecture", "-B", "--set-section-flags-from", "--verilog-data-width", "--info",
@@ -113,6 +112,10 @@ ValueOpt value_option(CopyTool tool, int argc, char** argv, int& i, ParsedCopyAr
     }
     r.to = rest;
     a.copy.rename_sections.push_back(std::move(r));
+  } else if (tool == CopyTool::kObjcopy && m({"--prefix-symbols"})) {
+    a.copy.prefix_symbols = v;
+  } else if (tool == CopyTool::kObjcopy && m({"--prefix-alloc-sections"})) {
+    a.copy.prefix_alloc_sections = v;
   } else if (tool == CopyTool::kObjcopy && m({"--set-section-alignment"})) {
     auto eq = v.find('=');
     uint64_t align = 0;
