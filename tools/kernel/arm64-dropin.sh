@@ -81,9 +81,11 @@ dropin_check_calls "$tree" "$ref" "$work" $(( $(wc -l < "$tree/modules.order") +
 Image (arch/arm64/boot)|^aarch64-linux-gnu-objcopy .* -O binary -R \.note -R \.note\.gnu\.build-id -R \.comment -S vmlinux=[0-9a-f]+ arch/arm64/boot/Image=
 vdso.so (arch/arm64/kernel/vdso)|^aarch64-linux-gnu-objcopy .* -S arch/arm64/kernel/vdso/vdso\.so\.dbg=
 modules.builtin.modinfo (scripts/Makefile.vmlinux_o)|^aarch64-linux-gnu-objcopy .* -j \.modinfo -O binary vmlinux\.o=
+pi/ objects (arch/arm64/kernel/pi; kbuild ignores this command's exit status)|^aarch64-linux-gnu-objcopy .* --prefix-symbols=__pi_ --remove-section=\.note\.gnu\.property --prefix-alloc-sections=\.init arch/arm64/kernel/pi/lib-fdt\.o=
 EOF
 dropin_check_trees "$tree" "$ref" "$work" arch/arm64/boot/Image \
-  arch/arm64/boot/Image vmlinux arch/arm64/kernel/vdso/vdso.so modules.builtin.modinfo
+  arch/arm64/boot/Image vmlinux arch/arm64/kernel/vdso/vdso.so modules.builtin.modinfo \
+  arch/arm64/kernel/pi/lib-fdt.pi.o arch/arm64/kernel/pi/map_kernel.pi.o
 dropin_check_boot "$tree" "$work" aarch64 "${KERNEL_TEST_TIMEOUT:-600}"
 echo "# total $(elapsed "$t_start")s"
 echo "$passed passed, $failed failed"
