@@ -17,7 +17,8 @@
 # in a private mount namespace, and only the objcopy/strip steps and what depends on them are redone
 # (tools/kernel/dropin-lib.sh describes the method). The GNU side's layer, call log and installed
 # modules are cached in ~/.cache/elfhash/kernel-dropin/<key> (key: the test kernel, this script,
-# GNU objcopy/strip). Fresh: the shared test-kernel build plus ~3 min; cached: ~1.5 min.
+# GNU objcopy/strip). Fresh: the shared test-kernel build plus 2-5 min (the GNU reference run and
+# the elfhash run); cached: 46 s at load 6, up to 5 min on a machine loaded 10-13.
 # env: ELFHASH (default bazel-bin/tools/elfhash), KERNEL_TEST_TIMEOUT (boot, default 300), KEEP=1.
 # Closing line "N passed, N failed"; exit 1 if any failed, 2 on setup errors. Needs root (mounts).
 set -uo pipefail
