@@ -19,9 +19,9 @@
 #          (kbuild v5 strips every module twice, spec §5.4; the chain here is the cheaper half.)
 #   floor: `cp -r` of a sealed tree (modules + vmlinux) next to it: the cost of writing the output on
 #          that file system; cold: `cat` of vmlinux.unstripped and every module after dropping caches.
-# On DIR every run writes a new directory and nothing is deleted until the end: ext4 makes creating
-# files right after deleting many slow, which would measure the file system, not the tools. That takes
-# about 3 x 3 x 0.37 GB (cloud) + 3 x 3 x 0.69 GB (generic) of disk.
+# On DIR every run writes a new directory and nothing is deleted until the end of the row: ext4 makes
+# creating files right after deleting many slow, which would measure the file system, not the tools.
+# The largest row (generic) needs about 3 x 3 x 0.69 GB of disk.
 # usage: tools/bench/seal.sh [ELFHASH]
 #   RUNS=3            rounds per row (medians)
 #   DIR=path          where the first and cold rows write (default ${ELFHASH_CACHE:-~/.cache/elfhash})
@@ -131,12 +131,16 @@ warm_row() {
   ratio "$name: elfhash seal" "$name: floor cp -r of the output"
   ratio_cpu "$name: chain" "$name: elfhash seal"
   echo "  $name: seal -j1 CPU $(/usr/bin/time -f '%U %S' -o "$W/cpu" "$E" seal --objtree "$obj" --out "$d/j1" --install-mod-strip=1 -j 1 > /dev/null; awk '{printf "%.2f s (user %.2f + sys %.2f)", $1 + $2, $1, $2}' "$W/cpu"); load after $(cut -d' ' -f1-3 /proc/loadavg)"
-  rm -rf "$d/j1"
+  # The row's outputs go before the next row (untimed; synced so their freeing is not charged to it):
+  # 3 rounds of the generic flavour take 6 GB.
+  rm -rf "$d"/s.* "$d"/f.* "$d"/c.* "$d/j1" "$d/ref-seal"
+  sync
 }
 
 # cold_row OBJ DIR: seal with a cold page cache against cat of its inputs with a cold page cache.
 cold_row() {
   local obj=$1 d=$2 r
+  mkdir -p "$d"
   [ "$(id -u)" = 0 ] || { echo "cold: needs root (drop_caches); skipped"; return 0; }
   (echo "$obj/vmlinux.unstripped"; sed 's|\.o$|.ko|; s|^|'"$obj"'/|' "$obj/modules.order") > "$W/inputs"
   echo "cold: $(wc -l < "$W/inputs") inputs ($(xargs cat < "$W/inputs" | wc -c | awk '{printf "%.0f MB", $1 / 1e6}')), sync + drop_caches before each run, output on $d ($(fs_of "$d")), load $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -149,6 +153,8 @@ cold_row() {
   report "cold: elfhash seal"
   report "cold: floor cat of the inputs"
   ratio "cold: elfhash seal" "cold: floor cat of the inputs"
+  rm -rf "$d"
+  sync
 }
 
 echo "elfhash seal benchmark: $(nproc) cores, median of $RUNS interleaved rounds, elfhash $E"
@@ -156,7 +162,7 @@ for row in $ROWS; do
   case $row in
     warm) warm_row "cloud $(fs_of "$W")" "$(objtree cloud-amd64)" "$W" ;;
     tmpfs) warm_row "cloud tmpfs" "$(objtree cloud-amd64)" "$S" ;;
-    cold) cold_row "$(objtree cloud-amd64)" "$W" ;;
+    cold) cold_row "$(objtree cloud-amd64)" "$W/cold" ;;
     generic) warm_row "generic $(fs_of "$W")" "$(objtree amd64)" "$W/g" ;;
     *) echo "unknown row $row (warm tmpfs cold generic)" >&2; exit 2 ;;
   esac
