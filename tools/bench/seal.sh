@@ -91,7 +91,7 @@ report() {
     "$(echo "${MED_RSS[$label]} / 1024" | bc -l)" "$(awk '{printf "%s ", $1}' <<< "$rows")s"
 }
 drop_caches() { sync; echo 3 > /proc/sys/vm/drop_caches; }
-fs_of() { findmnt -no FSTYPE -T "$1" 2>/dev/null || stat -f -c %T "$1"; }
+fs_of() { findmnt -no FSTYPE -T "$1" 2>/dev/null | sed -n 1p | grep . || stat -f -c %T "$1"; }
 
 # objtree FLAVOUR -> prints OBJ (made once per run in $W).
 objtree() {
