@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "elf/error.h"
@@ -50,6 +51,9 @@ struct SealSummary {
   uint64_t bytes_in = 0;         // module files as read
   uint64_t bytes_installed = 0;  // module files as written (stripped + trailers, compressed if asked)
   uint64_t vmlinux_bytes = 0;
+  // Wall seconds of each pass, in order ("open", "strip+hash+write", "tree", "trailers", "vmlinux wait",
+  // "publish") plus "(vmlinux thread)", the vmlinux copy that overlaps the module passes (--timings).
+  std::vector<std::pair<std::string, double>> passes;
 };
 
 Result<SealSummary> seal(const SealOptions& opt);

@@ -191,12 +191,22 @@ Status StagingDir::make_dirs(const std::string& rel) {
 }
 
 Status StagingDir::write_file(const std::string& rel, std::initializer_list<std::span<const uint8_t>> parts,
-                              uint32_t mode) {
+                              uint32_t mode, Sync sync) {
   std::string p = path(rel);
   int fd = ::openat(tmp_fd_, rel.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 07777);
   if (fd < 0) return sys_error(p, "cannot create");
   Status st = write_all(fd, p, parts);
   if (st.ok() && ::fchmod(fd, mode & 07777) != 0) st = sys_error(p, "fchmod");
+  if (st.ok() && fsync_ && sync == kDone && ::fsync(fd) != 0) st = sys_error(p, "fsync");
+  if (::close(fd) != 0 && st.ok()) st = sys_error(p, "close");
+  return st;
+}
+
+Status StagingDir::append_file(const std::string& rel, std::initializer_list<std::span<const uint8_t>> parts) {
+  std::string p = path(rel);
+  int fd = ::openat(tmp_fd_, rel.c_str(), O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return sys_error(p, "cannot open to append");
+  Status st = write_all(fd, p, parts);
   if (st.ok() && fsync_ && ::fsync(fd) != 0) st = sys_error(p, "fsync");
   if (::close(fd) != 0 && st.ok()) st = sys_error(p, "close");
   return st;

@@ -37,9 +37,13 @@ class StagingDir {
   std::string path(const std::string& rel) const;
   // Creates tmp()/rel and its missing parents, mode 0755.
   Status make_dirs(const std::string& rel);
-  // Writes tmp()/rel (a new file; its directory must exist) = the concatenation of `parts`.
+  // Writes tmp()/rel (a new file; its directory must exist) = the concatenation of `parts`. kMore: the
+  // file is not finished (append_file follows), so --fsync waits for the append.
+  enum Sync { kDone, kMore };
   Status write_file(const std::string& rel, std::initializer_list<std::span<const uint8_t>> parts,
-                    uint32_t mode = 0644);
+                    uint32_t mode = 0644, Sync sync = kDone);
+  // Appends `parts` to tmp()/rel, a file this tree's write_file made.
+  Status append_file(const std::string& rel, std::initializer_list<std::span<const uint8_t>> parts);
   // Moves the tree into place. `out` empty: the whole tree is swapped with it. Otherwise each of
   // `replace` (paths relative to the tree, e.g. "vmlinux", "lib/modules/6.1.0") is swapped with its
   // counterpart in `out` (or moved there if it has none): unrelated files stay.

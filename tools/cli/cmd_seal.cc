@@ -21,7 +21,7 @@ namespace {
 const char kUsage[] =
     "usage: elfhash seal --objtree DIR --out STAGING [--install-mod-strip 1|\"OPTS\"]\n"
     "                    [--kernel-release R] [--vmlinux-out FILE] [--compress xz|zstd] [-j N] [--json]\n"
-    "                    [--fsync]\n"
+    "                    [--fsync] [--timings]\n"
     "\n"
     "Turns a kbuild objtree of a CONFIG_MODULE_HASHES kernel into its installable form, in one\n"
     "deterministic run: every module in DIR/modules.order is stripped once (INSTALL_MOD_STRIP: 1 =\n"
@@ -37,11 +37,12 @@ const char kUsage[] =
     "                      (xz --check=crc32 --lzma2=dict=1MiB, zstd default level): <stem>.ko.xz/.zst\n"
     "  -j, --jobs N        module workers (default: all cores); the output does not depend on it\n"
     "  --json              print the summary as JSON on stdout\n"
-    "  --fsync             fsync every file and directory written, and STAGING after publication\n";
+    "  --fsync             fsync every file and directory written, and STAGING after publication\n"
+    "  --timings           print the wall time of each pass on stderr\n";
 
 struct SealArgs {
   std::string objtree, out, strip, release, vmlinux_out, jobs, compress;
-  bool strip_given = false, json = false, fsync = false;
+  bool strip_given = false, json = false, fsync = false, timings = false;
 };
 
 // INSTALL_MOD_STRIP (spec §5.2): "1" means --strip-debug, anything else is the strip options
@@ -126,6 +127,7 @@ std::optional<std::string> parse_seal(int argc, char** argv, SealArgs& a, merkle
                             {{"-j", "--jobs"}, &a.jobs},
                             {{"--json"}, nullptr, &a.json},
                             {{"--fsync"}, nullptr, &a.fsync},
+                            {{"--timings"}, nullptr, &a.timings},
                             {{"--install-mod-strip"}, &a.strip}},
                            pos, help);
   if (help) return std::nullopt;
@@ -173,6 +175,8 @@ int cmd_seal(int argc, char** argv) {
   if (!r.ok()) return report(r.error(), kExitError);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   print_summary(*r, secs, a.json);
+  if (a.timings)
+    for (const auto& [pass, t] : r->passes) std::fprintf(stderr, "elfhash seal: %-18s %.3f s\n", pass.c_str(), t);
   return kExitOk;
 }
 

@@ -164,4 +164,23 @@ check "error: unknown strip option" badstrip
 check "error: --compress gzip (unsupported)" badcomp
 noorder() { mkobj e11 && rm e11/modules.order && fails noorder 'modules.order' --objtree e11; }
 check "error: no modules.order" noorder
+# Peak memory does not grow with the number of modules: each is written as soon as it is stripped and
+# hashed, and only its digest is kept (docs/seal.md, "Memory"). 24 stems link to one module carrying
+# 8 MiB of kept (non-debug) bytes: 192 MiB are installed; holding them all (as seal did before) needs
+# more than 192 MiB, two workers in flight about 2 x (8 MiB mapped + 8 MiB stripped).
+many() {
+  mkobj big && head -c 8388608 /dev/urandom > big/blob && rm -f big/drivers/net/foo.ko big/fs/bar/*.ko big/lib/qux.ko || return 1
+  "$E" objcopy --add-section .big=big/blob "$FX/x86_64-module.o" big/one.ko || return 1
+  : > big/modules.order
+  local i
+  for i in $(seq 1 24); do ln -s ../one.ko "big/drivers/m$i.ko" && echo "drivers/m$i.o" >> big/modules.order || return 1; done
+  local kib
+  kib=$(python3 -c 'import resource, subprocess, sys
+subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$E" seal --objtree big --out bigst --install-mod-strip=1 -j 2) || return 1
+  echo "peak RSS $kib KiB for 192 MiB of installed modules"
+  [ "$kib" -lt 98304 ] && "$E" verify --vmlinux bigst/vmlinux bigst/lib/modules/$REL/kernel/drivers/m24.ko > /dev/null
+}
+check "memory: 24 modules x 8 MiB installed with a peak RSS under 96 MiB" many
+rm -rf big bigst
 finish
