@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <span>
 #include <string>
@@ -86,6 +87,8 @@ class Object {
   // .symtab entries 1..n in input order (symbols[i] is input symbol i + 1). One contiguous array: a
   // vmlinux has ~120k symbols, and per-symbol allocations showed up in profiles.
   std::vector<Sym> symbols;
+  // Names the operations made (--prefix-symbols): Sym::name points into these or into the input.
+  std::deque<std::string> owned_names;
 
   // Bytes the command line added (--add-section / --update-section contents), for the output bound.
   uint64_t added_bytes = 0;

@@ -78,11 +78,13 @@ class SectionValues {
 };
 
 // binutils is_strip_section_1: the stripping modes (and -x) remove SEC_DEBUGGING sections except
-// the debuglink ones; --strip-dwo removes only the debugging sections named *.dwo.
+// the debuglink ones; --strip-dwo removes only the debugging sections named *.dwo. --extract-dwo
+// removes debugging sections here only together with -x (its own rule is mark_removed_sections').
 bool stripped_as_debug(const Section& s, const CopyOptions& opt) {
   if (!is_debug_section(s)) return false;
   if (opt.strip == StripMode::kDwo) return std::string_view(s.name).ends_with(".dwo");
   if (opt.strip == StripMode::kNonDebug) return false;
+  if (opt.strip == StripMode::kNonDwo && opt.discard != DiscardLocals::kAll) return false;
   if (opt.strip == StripMode::kNone && opt.discard != DiscardLocals::kAll) return false;
   return s.name != ".gnu_debuglink" && s.name != ".gnu_debugaltlink";
 }
@@ -94,6 +96,8 @@ void mark_removed_sections(Object& o, const CopyOptions& opt) {
     bool remove = opt.remove_sections.matches(s->name);
     if (!opt.only_sections.empty() && !opt.only_sections.matches(s->name)) remove = true;
     if (stripped_as_debug(*s, opt)) remove = true;
+    // binutils is_strip_section_1, STRIP_NONDWO: every section but the *.dwo ones, allocated or not.
+    if (opt.strip == StripMode::kNonDwo && !std::string_view(s->name).ends_with(".dwo")) remove = true;
     if (remove) s->removed = true;
   }
 }
@@ -171,10 +175,13 @@ Status remove_attached_relocs(Object& o, const CopyOptions& opt) {
 // find_section_rename walks its newest-first list). Relocation sections take the new name, since
 // binutils names them after their target (.rela + name).
 // budget: what NOBITS sections gaining contents may still add, shared with apply_set_flags.
+// --prefix-alloc-sections P then names every allocated section P + its (possibly new) name (binutils
+// setup_section: after find_section_rename, on the input's SEC_ALLOC).
 Status apply_renames(Object& o, const CopyOptions& opt, uint64_t& budget) {
-  if (opt.rename_sections.empty()) return ok_status();
+  if (opt.rename_sections.empty() && opt.prefix_alloc_sections.empty()) return ok_status();
   for (auto& s : o.sections) {
     if (s->removed || o.kind(*s).regenerated) continue;
+    const bool alloc = s->is_alloc();
     for (auto it = opt.rename_sections.rbegin(); it != opt.rename_sections.rend(); ++it) {
       if (it->from != s->name) continue;
       s->name = it->to;
@@ -191,6 +198,7 @@ Status apply_renames(Object& o, const CopyOptions& opt, uint64_t& budget) {
       }
       break;
     }
+    if (alloc && !opt.prefix_alloc_sections.empty()) s->name = opt.prefix_alloc_sections + s->name;
   }
   for (auto& r : o.sections)
     if (!r->removed && o.is_attached_reloc(*r) && r->info_section->name != std::string_view(r->name).substr(
@@ -410,8 +418,19 @@ Status apply_gnu_debuglink(Object& o, const CopyOptions& opt) {
   return ok_status();
 }
 
+// --prefix-symbols P: every symbol but the section symbols (which have no name of their own in ELF)
+// becomes P + name: defined, undefined, file and mapping symbols alike (binutils filter_symbols,
+// before any name is matched against -N/-K).
+void apply_prefix_symbols(Object& o, const CopyOptions& opt) {
+  if (opt.prefix_symbols.empty()) return;
+  for (auto& y : o.symbols) {
+    if (y.type() == STT_SECTION) continue;
+    y.name = o.owned_names.emplace_back(opt.prefix_symbols + std::string(y.name));
+  }
+}
+
 bool symbol_filtering_requested(const CopyOptions& opt) {
-  return opt.strip != StripMode::kNone || opt.discard != DiscardLocals::kUndef || !opt.strip_symbols.empty() ||
+  return !opt.prefix_symbols.empty() || opt.strip != StripMode::kNone || opt.discard != DiscardLocals::kUndef || !opt.strip_symbols.empty() ||
          !opt.strip_unneeded_symbols.empty() || !opt.keep_symbols.empty() || !opt.remove_sections.empty() ||
          !opt.only_sections.empty() || !opt.rename_sections.empty();
 }
@@ -419,6 +438,7 @@ bool symbol_filtering_requested(const CopyOptions& opt) {
 bool special_section_removed(const Sym& y, const CopyOptions& opt) {
   const char* name = y.special == SHN_ABS ? "*ABS*" : y.special == SHN_COMMON ? "*COM*" : y.special == SHN_UNDEF ? "*UND*" : nullptr;
   if (!name) return false;
+  if (opt.strip == StripMode::kNonDwo) return true;  // is_strip_section_1: *ABS* is not a .dwo section
   if (opt.remove_sections.matches(name)) return true;
   return !opt.only_sections.empty() && !opt.only_sections.matches(name);
 }
@@ -734,6 +754,7 @@ Status apply(Object& o, const CopyOptions& opt) {
   EH_TRY(decompress_debug_sections(o, opt));
   EH_TRY(compress_debug_sections(o, opt));
   EH_TRY(apply_gnu_debuglink(o, opt));
+  apply_prefix_symbols(o, opt);
   if (symbol_filtering_requested(opt)) EH_TRY(filter_symbols(o, opt));
   return ok_status();
 }

@@ -14,9 +14,10 @@
 namespace elfhash::elf {
 
 // binutils strip_symbols: -g/--strip-debug, --strip-unneeded, -S (objcopy) / -s (strip) --strip-all.
-// --strip-dwo (kDwo) removes only the *.dwo debugging sections; --only-keep-debug (kNonDebug) keeps
+// --strip-dwo (kDwo) removes only the *.dwo debugging sections; objcopy --extract-dwo (kNonDwo, GNU's
+// STRIP_NONDWO, what gcc -gsplit-dwarf runs) keeps only them; --only-keep-debug (kNonDebug) keeps
 // every section but empties the allocated ones (relocatable files only). The last option wins.
-enum class StripMode { kNone, kDebug, kUnneeded, kAll, kDwo, kNonDebug };
+enum class StripMode { kNone, kDebug, kUnneeded, kAll, kDwo, kNonDebug, kNonDwo };
 // binutils discard_locals: -X/--discard-locals (compiler-generated .L* labels), -x/--discard-all.
 enum class DiscardLocals { kUndef, kCompilerLabels, kAll };
 
@@ -61,6 +62,8 @@ struct CopyOptions {
   std::vector<Rename> rename_sections;                    // --rename-section OLD=NEW[,FLAGS]
   std::vector<std::pair<std::string, uint64_t>> set_alignment;  // --set-section-alignment PATTERN=ALIGN
   std::string gnu_debuglink;                              // --add-gnu-debuglink FILE
+  std::string prefix_symbols;         // --prefix-symbols STRING
+  std::string prefix_alloc_sections;  // --prefix-alloc-sections STRING
   enum class Compress { kNone, kZlib, kZstd } compress = Compress::kNone;  // --compress-debug-sections
   bool decompress = false;  // --decompress-debug-sections
 };

@@ -49,8 +49,12 @@ $CC --target=x86_64-linux-gnu $common $sections cross.c -o x86_64-cross.o
 $LD -static -nostdlib --emit-relocs --build-id=none -T vmlinux.lds -o vmlinux.unstripped \
   x86_64-start.o x86_64-module.o x86_64-cross.o
 
+# 5. Split DWARF kept in the object (clang's -gsplit-dwarf=single): .debug_*.dwo next to the code,
+#    the input of objcopy --extract-dwo / --strip-dwo.
+$CC --target=x86_64-linux-gnu $common $sections -gsplit-dwarf=single cross.c -o x86_64-split-dwarf.o
+
 cd - >/dev/null
-for f in x86_64-module.o cross-i386.o cross-armv7a.o cross-powerpc64.o cross-s390x.o cross-mips.o \
+for f in x86_64-split-dwarf.o x86_64-module.o cross-i386.o cross-armv7a.o cross-powerpc64.o cross-s390x.o cross-mips.o \
          cross-powerpc.o cross-mips64el.o cross-aarch64.o many-sections.o x86_64-start.o vmlinux.unstripped; do
   cp "$tmp/$f" "$out/$f"
 done

@@ -10,6 +10,8 @@ PKGS=(
   binutils binutils-multiarch llvm elfutils clang-14 libclang-rt-14-dev   # multiarch: GNU reference for every target
   liblzma-dev libzstd-dev zlib1g-dev libbz2-dev liblzo2-dev liblz4-dev
   qemu-system-x86 busybox-static kmod cpio xz-utils zstd bzip2 lzop lz4
+  qemu-system-arm qemu-system-misc   # aarch64 and s390x boots (tools/kernel/arch-boot.sh, arm64-dropin.sh)
+  gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu   # arm64 cross build (tools/kernel/arm64-dropin.sh)
   binutils-source dejagnu texinfo   # GNU's objcopy.exp as a judge (tools/tests/gnu_objcopy_exp_test.sh)
   openssl hyperfine time python3 bc strace util-linux   # strace, setpriv: tools/tests/faults_test.sh
   linux-kbuild-6.1

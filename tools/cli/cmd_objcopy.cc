@@ -40,6 +40,9 @@ Allocated bytes never move; symbol/string tables are rebuilt as GNU binutils bui
   --set-section-alignment SEC=N    set a section's alignment (a power of two)
   --add-gnu-debuglink FILE         add .gnu_debuglink naming FILE with its CRC-32
   --strip-dwo                      remove the .dwo debugging sections
+  --extract-dwo                    keep only the .dwo sections (gcc -gsplit-dwarf)
+  --prefix-symbols STRING          put STRING in front of every symbol name
+  --prefix-alloc-sections STRING   put STRING in front of every allocated section's name
   --keep-file-symbols              keep STT_FILE symbols
   --pad-to ADDR                    (-O binary) extend the image to load address ADDR
   -I/-O/-F TARGET                  accepted when TARGET is the input's own format

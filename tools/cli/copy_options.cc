@@ -45,13 +45,12 @@ std::string parse_flags(const std::string& text, const char* option, uint32_t& f
 // Options binutils 2.40 has that elfhash refuses (exit 2) rather than approximate: each would change
 // the output in a way elfhash cannot yet reproduce byte for byte.
 constexpr std::string_view kRefused[] = {
-    "--compress-debug-sections", "--extract-dwo", "--extract-symbol", "--localize-hidden",
+    "--compress-debug-sections", "--extract-symbol", "--localize-hidden",
     "-M", "--merge-notes", "--no-merge-notes", "--keep-section-symbols", "--weaken", "--debugging",
     "--change-leading-char", "--remove-leading-char", "--strip-section-headers", "--interleave", "-i",
     "--reverse-bytes", "--srec-forceS3", "--impure", "--pure", "--readonly-text", "--writable-text",
     "--gap-fill", "--add-symbol", "--localize-symbol", "--globalize-symbol", "--weaken-symbol",
-    "--keep-global-symbol", "--redefine-sym", "--redefine-syms", "--prefix-symbols", "--prefix-sections",
-    "--prefix-alloc-sections", "--change-addresses", "--adjust-vma", "--change-section-address",
+    "--keep-global-symbol", "--redefine-sym", "--redefine-syms", "--prefix-sections", "--change-addresses", "--adjust-vma", "--change-section-address",
     "--change-section-lma", "--change-section-vma", "--change-start", "--set-start", "--elf-stt-common",
     "--file-alignment", "--heap", "--image-base", "--section-alignment", "--stack", "--subsystem",
     "--binary-architecture", "-B", "--set-section-flags-from", "--verilog-data-width", "--info",
@@ -113,6 +112,10 @@ ValueOpt value_option(CopyTool tool, int argc, char** argv, int& i, ParsedCopyAr
     }
     r.to = rest;
     a.copy.rename_sections.push_back(std::move(r));
+  } else if (tool == CopyTool::kObjcopy && m({"--prefix-symbols"})) {
+    a.copy.prefix_symbols = v;
+  } else if (tool == CopyTool::kObjcopy && m({"--prefix-alloc-sections"})) {
+    a.copy.prefix_alloc_sections = v;
   } else if (tool == CopyTool::kObjcopy && m({"--set-section-alignment"})) {
     auto eq = v.find('=');
     uint64_t align = 0;
@@ -168,6 +171,8 @@ bool flag_option(CopyTool tool, std::string_view arg, ParsedCopyArgs& a) {
     a.copy.strip = elf::StripMode::kNonDebug;
   } else if (arg == "--strip-dwo") {
     a.copy.strip = elf::StripMode::kDwo;
+  } else if (tool == CopyTool::kObjcopy && arg == "--extract-dwo") {
+    a.copy.strip = elf::StripMode::kNonDwo;
   } else if (arg == "-x" || arg == "--discard-all") {
     a.copy.discard = elf::DiscardLocals::kAll;
   } else if (arg == "-X" || arg == "--discard-locals") {

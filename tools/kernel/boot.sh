@@ -3,10 +3,16 @@
 # given modules in order and reports each result. See docs/kernel-tests.md.
 #
 # usage: boot.sh --kernel VMLINUZ_OR_ELF_VMLINUX --modules-dir DIR --load "m1 m2 ..."
-#                [--append "ARGS"] [--timeout S] [--log FILE] [--memory MB] [--qemu-arg ARG]...
+#                [--arch ARCH] [--append "ARGS"] [--timeout S] [--log FILE] [--memory MB]
+#                [--qemu-arg ARG]...
 #
+#   --arch         x86_64 (default: qemu-system-x86_64 -machine pc, console ttyS0), aarch64
+#                  (qemu-system-aarch64 -machine virt -cpu max, PL011 console ttyAMA0) or s390x
+#                  (qemu-system-s390x -machine s390-ccw-virtio, SCLP console ttysclp0); all TCG.
+#                  The initramfs gets that architecture's busybox-static (tools/kernel/fetch-busybox.sh).
 #   --kernel       a bzImage (vmlinuz) or an ELF vmlinux; qemu boots an ELF vmlinux through its
-#                  Xen PVH entry note (kernel built with CONFIG_PVH=y).
+#                  Xen PVH entry note (kernel built with CONFIG_PVH=y). aarch64: an Image or
+#                  Image.gz (Debian's vmlinuz); s390x: Debian's vmlinuz.
 #   --modules-dir  directory the --load entries are relative to: a lib/modules/<kver> tree, a flat
 #                  directory, anything. Only the listed files go into the initramfs.
 #   --load         modules in load order. Each entry is a path relative to DIR (or absolute), e.g.
@@ -30,10 +36,11 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 die() { echo "boot.sh: $*" >&2; exit 2; }
-kernel='' moddir='' load='' append='' timeout_s=300 log='' mem=1024
+kernel='' moddir='' load='' append='' timeout_s=300 log='' mem=1024 arch=x86_64
 qemu_extra=()
 while (($#)); do
   case $1 in
+    --arch) arch=${2:?}; shift 2 ;;
     --kernel) kernel=${2:?}; shift 2 ;;
     --modules-dir) moddir=${2:?}; shift 2 ;;
     --load) load=${2?}; shift 2 ;;
@@ -42,7 +49,7 @@ while (($#)); do
     --log) log=${2:?}; shift 2 ;;
     --memory) mem=${2:?}; shift 2 ;;
     --qemu-arg) qemu_extra+=("${2:?}"); shift 2 ;;
-    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,36p' "$0"; exit 0 ;;
     *) die "unknown argument: $1" ;;
   esac
 done
@@ -50,8 +57,20 @@ done
 [ -f "$kernel" ] || die "$kernel: no such file"
 [ -n "$moddir" ] || [ -z "$load" ] || die "--modules-dir is required with --load"
 [ -z "$moddir" ] || [ -d "$moddir" ] || die "$moddir: not a directory"
-for t in qemu-system-x86_64 cpio gzip readelf; do command -v $t >/dev/null || die "$t not installed (tools/setup.sh)"; done
-busybox=/bin/busybox
+# The machine of each architecture: qemu binary, its arguments, the console device.
+case $arch in
+  x86_64) qemu=(qemu-system-x86_64 -accel tcg -machine pc -serial stdio); console_dev=ttyS0 ;;
+  aarch64) qemu=(qemu-system-aarch64 -accel tcg -machine virt -cpu max -serial stdio); console_dev=ttyAMA0 ;;
+  s390x) qemu=(qemu-system-s390x -accel tcg -machine s390-ccw-virtio -cpu max
+               -chardev stdio,id=con0 -device sclpconsole,chardev=con0); console_dev=ttysclp0 ;;
+  *) die "--arch $arch: one of x86_64, aarch64, s390x" ;;
+esac
+for t in "${qemu[0]}" cpio gzip readelf; do command -v "$t" >/dev/null || die "$t not installed (tools/setup.sh)"; done
+if [ "$arch" = "$(uname -m)" ]; then
+  busybox=/bin/busybox
+else
+  busybox=$(bash "$here/fetch-busybox.sh" "$arch") || die "no busybox-static for $arch"
+fi
 if [ ! -x "$busybox" ] || readelf -lW "$busybox" 2>/dev/null | grep INTERP >/dev/null; then
   die "$busybox is not a static busybox (install busybox-static)"
 fi
@@ -64,20 +83,28 @@ trap 'rm -rf "$work"' EXIT
 # newc archive of the directory $1 into $2, reproducible (owner 0:0, sorted names).
 mkcpio() { (cd "$1" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet --reproducible -o -H newc -R 0:0) > "$2"; }
 
-# Busybox part: depends only on busybox and init.sh, so it is cached under their hash.
+# Busybox part: depends only on busybox and init.sh, so it is cached under their hash (and, for
+# the other architectures, their name: base-<arch>-<key>; keys have no '-').
 key=$(cat "$busybox" "$here/init.sh" | sha256sum | cut -c1-16)
-base=$cache/base-$key.cpio.gz
-if [ ! -f "$base" ]; then
+tag=$key; [ "$arch" = x86_64 ] || tag=$arch-$key
+base=$cache/base-$tag.cpio.gz
+# Used through a private copy: a concurrent run may replace the cached one.
+if ! cp "$base" "$work/base.cpio.gz" 2>/dev/null; then
   b=$work/base
   mkdir -p "$b/bin" "$b/etc" "$b/proc" "$b/sys" "$b/dev" "$b/tmp" "$b/root"
   cp "$busybox" "$b/bin/busybox"
-  for app in $("$busybox" --list); do [ "$app" = busybox ] || ln -s busybox "$b/bin/$app"; done
+  # A foreign busybox cannot run here: the host's busybox-static (the same Debian version) lists
+  # the applets.
+  for app in $(/bin/busybox --list); do [ "$app" = busybox ] || ln -s busybox "$b/bin/$app"; done
   install -m 0755 "$here/init.sh" "$b/init"
   mkcpio "$b" "$work/base.cpio"
-  gzip -n -1 < "$work/base.cpio" > "$base.tmp.$$" && mv "$base.tmp.$$" "$base"
-  # Older bases (from an earlier init.sh or busybox) are never used again.
-  find "$cache" -maxdepth 1 -name 'base-*.cpio.gz' ! -name "base-$key.cpio.gz" -delete
+  gzip -n -1 < "$work/base.cpio" > "$work/base.cpio.gz"
+  cp "$work/base.cpio.gz" "$base.tmp.$$" && mv "$base.tmp.$$" "$base"
+  # Older bases of this architecture (from an earlier init.sh or busybox) are never used again.
+  if [ "$arch" = x86_64 ]; then old='base-*.cpio.gz' keep='base-*-*.cpio.gz'; else old="base-$arch-*.cpio.gz" keep=none; fi
+  find "$cache" -maxdepth 1 -name "$old" ! -name "$keep" ! -name "base-$tag.cpio.gz" -delete
 fi
+base=$work/base.cpio.gz
 
 # Module part: uncompressed (modules are large and change every run; the kernel unpacks a
 # concatenation of compressed and plain newc archives).
@@ -105,10 +132,10 @@ sz=$(stat -c %s "$base")
 console=$work/console.log
 [ -z "$log" ] || console=$log
 # panic=-1 + -no-reboot: a panic ends qemu at once instead of waiting for the timeout.
-cmdline="console=ttyS0 panic=-1 $append"
+cmdline="console=$console_dev panic=-1 $append"
 set +e
-timeout --kill-after=5 "$timeout_s" qemu-system-x86_64 -accel tcg -machine pc -m "$mem" \
-  -nographic -no-reboot -nodefaults -serial stdio -monitor none \
+timeout --kill-after=5 "$timeout_s" "${qemu[@]}" -m "$mem" \
+  -nographic -no-reboot -nodefaults -monitor none \
   -kernel "$kernel" -initrd "$work/initramfs" -append "$cmdline" \
   "${qemu_extra[@]}" < /dev/null > "$console" 2> "$work/qemu.err"
 qrc=$?

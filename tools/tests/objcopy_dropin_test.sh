@@ -61,6 +61,21 @@ for fx in x86_64-module.o x86_64-start.o cross-i386.o; do
   check "$fx --set-section-alignment = GNU" same objcopy $fx --set-section-alignment .data=64 --set-section-alignment '.rodata*=128'
 done
 check "-I/-O naming the input's own format = GNU" same objcopy x86_64-module.o -I elf64-x86-64 -O elf64-x86-64 -g
+# gcc -gsplit-dwarf runs objcopy --extract-dwo, then --strip-dwo, and kbuild's Kconfig probes it
+# (cc-option -gsplit-dwarf): a refusal changed the elfhash-built kernel's .config (kernel_dropin_test).
+check "x86_64-split-dwarf.o --extract-dwo = GNU" same objcopy x86_64-split-dwarf.o --extract-dwo
+check "x86_64-split-dwarf.o --strip-dwo = GNU" same objcopy x86_64-split-dwarf.o --strip-dwo
+check "x86_64-split-dwarf.o strip --strip-dwo = GNU" same strip x86_64-split-dwarf.o --strip-dwo
+check "x86_64-split-dwarf.o -x --extract-dwo = GNU" same objcopy x86_64-split-dwarf.o -x --extract-dwo
+check "x86_64-module.o --extract-dwo (no .dwo sections) = GNU" same objcopy x86_64-module.o --extract-dwo
+# arm64's arch/arm64/kernel/pi/Makefile (6.12): kbuild ignores that command's exit status
+# (`$(cmd_objcopy) && relacheck` under set -e), so a refusal left GNU's stale .pi.o (arm64-dropin.sh).
+for fx in cross-aarch64.o x86_64-module.o cross-s390x.o vmlinux.unstripped; do
+  check "$fx --prefix-symbols (arm64 pi/) = GNU" same objcopy $fx --prefix-symbols=__pi_ --remove-section=.note.gnu.property
+  check "$fx --prefix-alloc-sections (arm64 pi/lib-*) = GNU" \
+    same objcopy $fx --prefix-symbols=__pi_ --remove-section=.note.gnu.property --prefix-alloc-sections=.init
+  check "$fx --rename-section then --prefix-alloc-sections = GNU" same objcopy $fx --rename-section .data=.mydata --prefix-alloc-sections .x
+done
 output_file() {
   strip --strip-unneeded -o g.o "$FX/x86_64-module.o" && "$E" strip --strip-unneeded --output-file e.o "$FX/x86_64-module.o" &&
     cmp g.o e.o && "$E" strip --strip-unneeded --output-file=e2.o "$FX/x86_64-module.o" && cmp g.o e2.o
