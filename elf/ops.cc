@@ -8,6 +8,7 @@
 #include <bit>
 #include <set>
 #include <sstream>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "elf/atomic_file.h"
@@ -418,6 +419,18 @@ Status apply_gnu_debuglink(Object& o, const CopyOptions& opt) {
   return ok_status();
 }
 
+// --redefine-sym OLD=NEW (binutils lookup_sym_redefinition): exact names, before the prefix is added
+// and before any option matches a name. Section symbols have no name of their own in ELF.
+void apply_redefine_symbols(Object& o, const CopyOptions& opt) {
+  if (opt.redefine_symbols.empty()) return;
+  std::unordered_map<std::string_view, std::string_view> to;
+  for (const auto& [from, target] : opt.redefine_symbols) to.emplace(from, target);
+  for (auto& y : o.symbols) {
+    if (y.type() == STT_SECTION) continue;
+    if (auto it = to.find(y.name); it != to.end()) y.name = it->second;
+  }
+}
+
 // --prefix-symbols P: every symbol but the section symbols (which have no name of their own in ELF)
 // becomes P + name: defined, undefined, file and mapping symbols alike (binutils filter_symbols,
 // before any name is matched against -N/-K).
@@ -432,7 +445,9 @@ void apply_prefix_symbols(Object& o, const CopyOptions& opt) {
 bool symbol_filtering_requested(const CopyOptions& opt) {
   return !opt.prefix_symbols.empty() || opt.strip != StripMode::kNone || opt.discard != DiscardLocals::kUndef || !opt.strip_symbols.empty() ||
          !opt.strip_unneeded_symbols.empty() || !opt.keep_symbols.empty() || !opt.remove_sections.empty() ||
-         !opt.only_sections.empty() || !opt.rename_sections.empty();
+         !opt.only_sections.empty() || !opt.rename_sections.empty() || opt.weaken || opt.localize_hidden ||
+         !opt.weaken_symbols.empty() || !opt.localize_symbols.empty() || !opt.keep_global_symbols.empty() ||
+         !opt.globalize_symbols.empty() || !opt.redefine_symbols.empty();
 }
 
 bool special_section_removed(const Sym& y, const CopyOptions& opt) {
@@ -471,9 +486,11 @@ bool keep_unused_symbol(const Object& o, const Sym& y, const CopyOptions& opt) {
   const StripMode strip = opt.strip;
   if (strip == StripMode::kAll) return false;
   // BFD flag equivalents: BSF_GLOBAL is a defined global; undefined and common symbols are neither
-  // global nor local; STT_SECTION and STT_FILE symbols are BSF_DEBUGGING.
+  // global nor local; STT_SECTION and STT_FILE symbols are BSF_DEBUGGING. An STB_GNU_UNIQUE symbol
+  // is BSF_GNU_UNIQUE only (elfcode.h elf_slurp_symbol_table), so filter_symbols treats it as a
+  // plain local: --strip-unneeded and -x drop it unless a relocation names it.
   const bool special = y.is_undefined() || y.is_common();
-  const bool global = !special && (y.bind() == STB_GLOBAL || y.bind() == STB_GNU_UNIQUE);
+  const bool global = !special && y.bind() == STB_GLOBAL;
   const bool weak = y.bind() == STB_WEAK;
   const bool debugging = y.type() == STT_SECTION || y.type() == STT_FILE;
   if (o.is_relocatable() && (global || weak || y.is_common())) return true;
@@ -533,7 +550,45 @@ Status mark_symbols_used_in_relocs(const Object& o, std::vector<uint8_t>& used) 
   return ok_status();
 }
 
+// The binding options, applied to a symbol that is kept (the tail of binutils filter_symbols). Each
+// test reads the symbol's BFD flags as they were on input: BSF_GLOBAL is a defined, non-common
+// STB_GLOBAL; BSF_WEAK any STB_WEAK; BSF_GNU_UNIQUE STB_GNU_UNIQUE; BSF_LOCAL STB_LOCAL. The new
+// binding is then written as elf.c swap_out_syms does: a file symbol stays local, a common one global.
+struct BindingRules {
+  PatternList weaken, localize, keep_global, globalize;
+  bool weaken_all = false, localize_hidden = false;
+  bool any() const {
+    return weaken_all || localize_hidden || !weaken.empty() || !localize.empty() || !keep_global.empty() ||
+           !globalize.empty();
+  }
+};
+
+void apply_binding(Sym& y, const BindingRules& r) {
+  // BFD names a section symbol after its section (the output name, find_section_rename).
+  std::string_view name = y.type() == STT_SECTION && y.section ? std::string_view(y.section->name) : y.name;
+  const uint8_t bind = y.bind();
+  const bool undefined = y.is_undefined();
+  const bool global = bind == STB_GLOBAL && !undefined && !y.is_common();
+  const bool weak = bind == STB_WEAK, unique = bind == STB_GNU_UNIQUE, local = bind == STB_LOCAL;
+  uint8_t out = bind;
+  if ((global || unique || undefined) && (r.weaken_all || (!r.weaken.empty() && r.weaken.matches(name))))
+    out = STB_WEAK;
+  const uint8_t vis = y.other & 3;
+  if (!undefined && (global || weak) &&
+      ((!r.localize.empty() && r.localize.matches(name)) ||
+       (!r.keep_global.empty() && !r.keep_global.matches(name)) ||
+       (r.localize_hidden && (vis == STV_HIDDEN || vis == STV_INTERNAL))))
+    out = STB_LOCAL;
+  if (!undefined && local && !r.globalize.empty() && r.globalize.matches(name)) out = STB_GLOBAL;
+  if (y.type() == STT_FILE || y.is_common()) return;
+  y.info = static_cast<uint8_t>((out << 4) | y.type());
+}
+
 Status filter_symbols(Object& o, const CopyOptions& opt) {
+  BindingRules binding{symbol_patterns(opt.weaken_symbols, opt.wildcard),
+                       symbol_patterns(opt.localize_symbols, opt.wildcard),
+                       symbol_patterns(opt.keep_global_symbols, opt.wildcard),
+                       symbol_patterns(opt.globalize_symbols, opt.wildcard), opt.weaken, opt.localize_hidden};
   PatternList strip_named = symbol_patterns(opt.strip_symbols, opt.wildcard);
   PatternList strip_unneeded = symbol_patterns(opt.strip_unneeded_symbols, opt.wildcard);
   PatternList keep_named = symbol_patterns(opt.keep_symbols, opt.wildcard);
@@ -568,6 +623,7 @@ Status filter_symbols(Object& o, const CopyOptions& opt) {
       return make_error(o.input().path(), kNoOffset,
                         fmt::format("cannot strip symbol '{}': it is named in a relocation", y.name));
     y.removed = fate == Fate::kDrop;
+    if (!y.removed && binding.any()) apply_binding(y, binding);
   }
   return ok_status();
 }
@@ -754,6 +810,7 @@ Status apply(Object& o, const CopyOptions& opt) {
   EH_TRY(decompress_debug_sections(o, opt));
   EH_TRY(compress_debug_sections(o, opt));
   EH_TRY(apply_gnu_debuglink(o, opt));
+  apply_redefine_symbols(o, opt);
   apply_prefix_symbols(o, opt);
   if (symbol_filtering_requested(opt)) EH_TRY(filter_symbols(o, opt));
   return ok_status();

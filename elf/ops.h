@@ -52,6 +52,17 @@ struct CopyOptions {
   DiscardLocals discard = DiscardLocals::kUndef;  // -x / -X
   bool keep_file_symbols = false;                   // --keep-file-symbols
   std::vector<std::string> keep_symbols;            // -K/--keep-symbol
+  // Binding changes of the symbols that are kept (binutils filter_symbols, in this order): weaken,
+  // localize (named, not named by -G, or hidden), globalize.
+  std::vector<std::string> weaken_symbols;       // -W/--weaken-symbol, --weaken-symbols FILE
+  bool weaken = false;                           // --weaken: every global and undefined symbol
+  std::vector<std::string> localize_symbols;     // -L/--localize-symbol, --localize-symbols FILE
+  std::vector<std::string> keep_global_symbols;  // -G/--keep-global-symbol(s): localize all others
+  bool localize_hidden = false;                  // --localize-hidden: STV_HIDDEN and STV_INTERNAL
+  std::vector<std::string> globalize_symbols;    // --globalize-symbol, --globalize-symbols FILE
+  // --redefine-sym OLD=NEW, --redefine-syms FILE: exact names, applied before every other symbol
+  // option matches (so those match the new name).
+  std::vector<std::pair<std::string, std::string>> redefine_symbols;
   PatternList keep_sections;                        // --keep-section: never removed by any option
   PatternList remove_relocations;                   // --remove-relocations PATTERN
   struct Rename {

@@ -52,7 +52,7 @@ inline constexpr uint32_t PT_NULL = 0, PT_LOAD = 1, PT_DYNAMIC = 2, PT_INTERP = 
 inline constexpr uint8_t STB_LOCAL = 0, STB_GLOBAL = 1, STB_WEAK = 2, STB_GNU_UNIQUE = 10;
 inline constexpr uint8_t STT_NOTYPE = 0, STT_OBJECT = 1, STT_FUNC = 2, STT_SECTION = 3, STT_FILE = 4,
                          STT_COMMON = 5, STT_TLS = 6, STT_GNU_IFUNC = 10;
-inline constexpr uint8_t STV_DEFAULT = 0;
+inline constexpr uint8_t STV_DEFAULT = 0, STV_INTERNAL = 1, STV_HIDDEN = 2, STV_PROTECTED = 3;
 
 inline uint8_t st_bind(uint8_t info) { return info >> 4; }
 inline uint8_t st_type(uint8_t info) { return info & 0xf; }

@@ -30,12 +30,17 @@ bool starts(std::span<const uint8_t> d, std::initializer_list<uint8_t> magic) {
 // bounded like the output: a dictionary or window larger than the whole output bound is never needed,
 // with a floor of 128 MiB, which covers every kernel setting (x86 xz dict=32MiB, `lzma -9` 64 MiB,
 // zstd22's 2^27 window when kbuild pipes the data into `zstd --ultra -22`).
-uint64_t decoder_memory(uint64_t max_size) { return std::max<uint64_t>(max_size, uint64_t{128} << 20); }
+// A caller may set a tighter limit (`decoder_memory` of decompress()): the fuzz target does, since
+// under ASan every large allocation costs its shadow's poisoning.
+uint64_t decoder_memory_bound(uint64_t max_size, uint64_t limit) {
+  return limit ? limit : std::max<uint64_t>(max_size, uint64_t{128} << 20);
+}
 
 // Output that grows in chunks up to a bound. The codecs write into the free tail.
 class Sink {
  public:
-  Sink(uint64_t max, const std::string& name, const char* what) : max_(max), name_(name), what_(what) {}
+  Sink(uint64_t max, uint64_t decoder_limit, const std::string& name, const char* what)
+      : max_(max), decoder_memory_(decoder_memory_bound(max, decoder_limit)), name_(name), what_(what) {}
   // Makes room for at least `n` more bytes (growing by at least a chunk, or half the size so far);
   // false when that would pass the bound.
   bool reserve(size_t n = 1) {
@@ -46,6 +51,7 @@ class Sink {
     return true;
   }
   uint64_t max() const { return max_; }
+  uint64_t decoder_memory() const { return decoder_memory_; }
   uint8_t* free_ptr() { return buf_.data() + used_; }
   size_t free_size() const { return buf_.size() - used_; }
   void commit(size_t n) { used_ += n; }
@@ -64,6 +70,7 @@ class Sink {
   std::vector<uint8_t> buf_;
   size_t used_ = 0;
   uint64_t max_;
+  uint64_t decoder_memory_;
   const std::string& name_;
   const char* what_;
 };
@@ -112,7 +119,7 @@ Result<std::vector<uint8_t>> bunzip2(std::span<const uint8_t> in, Sink& out) {
 Result<std::vector<uint8_t>> unxz(std::span<const uint8_t> in, Sink& out, bool alone) {
   lzma_stream s = LZMA_STREAM_INIT;
   // The memory limit covers the dictionary plus liblzma's few hundred KiB of state.
-  uint64_t memlimit = decoder_memory(out.max()) + (uint64_t{1} << 20);
+  uint64_t memlimit = out.decoder_memory() + (uint64_t{1} << 20);
   lzma_ret init = alone ? lzma_alone_decoder(&s, memlimit) : lzma_stream_decoder(&s, memlimit, 0);
   if (init != LZMA_OK) return out.fail(0, "cannot initialise liblzma");
   std::unique_ptr<lzma_stream, void (*)(lzma_stream*)> guard(&s, lzma_end);
@@ -139,8 +146,8 @@ Result<std::vector<uint8_t>> unzstd(std::span<const uint8_t> in, Sink& out) {
   std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> d(ZSTD_createDCtx(), ZSTD_freeDCtx);
   // `zstd --ultra -22` (the kernel's zstd22) uses a 128 MiB window: above the decoder's default limit.
   // A larger window than decoder_memory() is refused ("Frame requires too much memory").
-  int window_log = 27;
-  while (window_log < 31 && (uint64_t{1} << window_log) < decoder_memory(out.max())) ++window_log;
+  int window_log = 10;  // ZSTD_WINDOWLOG_MIN; the smallest 2^n covering the limit (27 for 128 MiB)
+  while (window_log < 31 && (uint64_t{1} << window_log) < out.decoder_memory()) ++window_log;
   if (!d || ZSTD_isError(ZSTD_DCtx_setParameter(d.get(), ZSTD_d_windowLogMax, window_log)))
     return out.fail(0, "cannot initialise libzstd");
   ZSTD_inBuffer ib{in.data(), in.size(), 0};
@@ -281,8 +288,8 @@ const char* module_suffix(Format f) {
 }
 
 Result<std::vector<uint8_t>> decompress(Format f, std::span<const uint8_t> data, const std::string& name,
-                                        uint64_t max_size) {
-  Sink out(max_size, name, format_name(f));
+                                        uint64_t max_size, uint64_t decoder_memory) {
+  Sink out(max_size, decoder_memory, name, format_name(f));
   switch (f) {
     case Format::kGzip: return gunzip(data, out);
     case Format::kBzip2: return bunzip2(data, out);

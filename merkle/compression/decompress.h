@@ -29,7 +29,9 @@ const char* module_suffix(Format f);
 // The decompressed bytes of the first stream of `data` (trailing bytes, such as the appended size of a
 // kernel payload, are ignored). Errors carry `name` and the input offset where known; more than
 // `max_size` bytes of output is an error (a bound on what hostile input can make us allocate).
+// `decoder_memory` bounds the decoder's own allocations (an LZMA dictionary, a zstd window); 0 is the
+// default: max(max_size, 128 MiB), which every kernel compression setting fits.
 Result<std::vector<uint8_t>> decompress(Format f, std::span<const uint8_t> data, const std::string& name,
-                                        uint64_t max_size);
+                                        uint64_t max_size, uint64_t decoder_memory = 0);
 
 }  // namespace elfhash::compression

@@ -127,5 +127,28 @@ TEST(Decompress, HugeZstdWindowIsRefused) {
   EXPECT_EQ(*out, std::vector<uint8_t>{'x'});
 }
 
+// An explicit decoder limit (the fuzz target's 4 MiB) is tighter than the default: `lzma -9`'s
+// 64 MiB dictionary decodes by default and is refused under it; a 1 MiB dictionary decodes under both.
+// Likewise zstd: a 16 MiB window (exponent 14) is refused at 4 MiB, a 1 MiB one is not.
+TEST(Decompress, ExplicitDecoderMemoryLimit) {
+  auto data = sample();
+  auto big = run_tool("lzma -9", data), small = run_tool("xz --format=lzma --lzma1=preset=9,dict=1MiB", data);
+  ASSERT_FALSE(big.empty());
+  ASSERT_FALSE(small.empty());
+  ASSERT_TRUE(decompress(Format::kLzma, big, "x", 1 << 20).ok());
+  auto refused = decompress(Format::kLzma, big, "x", 1 << 20, 4 << 20);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().str().find("dictionary needs more than 5242880 bytes"), std::string::npos)
+      << refused.error().str();
+  auto out = decompress(Format::kLzma, small, "x", 1 << 20, 4 << 20);
+  ASSERT_TRUE(out.ok()) << out.error().str();
+  EXPECT_EQ(*out, data);
+  std::vector<uint8_t> frame = {0x28, 0xb5, 0x2f, 0xfd, 0x00, 14 << 3, 0x09, 0x00, 0x00, 'x'};
+  EXPECT_TRUE(decompress(Format::kZstd, frame, "x", 1 << 20).ok());
+  EXPECT_FALSE(decompress(Format::kZstd, frame, "x", 1 << 20, 4 << 20).ok());
+  frame[5] = 10 << 3;
+  EXPECT_TRUE(decompress(Format::kZstd, frame, "x", 1 << 20, 4 << 20).ok());
+}
+
 }  // namespace
 }  // namespace elfhash::compression

@@ -58,11 +58,11 @@ Result<Input> read_input(const std::string& path) {
   return in;
 }
 
-Status decompress_input(Input& in, uint64_t max_size) {
+Status decompress_input(Input& in, uint64_t max_size, uint64_t decoder_memory) {
   in.file_size = in.bytes().size();
   in.compression = detect(in.bytes());
   if (in.compression == Format::kNone) return ok_status();
-  EH_ASSIGN(std::vector<uint8_t> plain, decompress(in.compression, in.bytes(), in.name, max_size));
+  EH_ASSIGN(std::vector<uint8_t> plain, decompress(in.compression, in.bytes(), in.name, max_size, decoder_memory));
   in.mapped.reset();
   in.owned = std::move(plain);
   return ok_status();

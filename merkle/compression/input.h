@@ -30,7 +30,7 @@ struct Input {
 // `path` "-" is standard input. At most kMaxModuleSize bytes, before and after decompression.
 Result<Input> read_input(const std::string& path);
 // The decompression step of read_input: sets in.compression from in.bytes() and, when compressed,
-// replaces them by at most `max_size` decompressed bytes.
-Status decompress_input(Input& in, uint64_t max_size = kMaxModuleSize);
+// replaces them by at most `max_size` decompressed bytes (`decoder_memory` as for decompress()).
+Status decompress_input(Input& in, uint64_t max_size = kMaxModuleSize, uint64_t decoder_memory = 0);
 
 }  // namespace elfhash::compression

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "elf/reader.h"
+#include "elf/small_file.h"
 #include "merkle/modsig/trailer.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/common.h"
@@ -42,20 +43,115 @@ std::string parse_flags(const std::string& text, const char* option, uint32_t& f
   return "";
 }
 
+// A symbol list file of --strip-symbols, --keep-symbols, --localize-symbols, ... (binutils
+// add_specific_symbols): one name per line, leading and trailing blanks ignored, '#' starts a
+// comment, an empty line is skipped; a second word on a line is ignored (GNU warns). GNU exits 1 for
+// an empty or missing file after writing its output; elfhash refuses it before writing anything.
+std::string read_symbol_list(const std::string& path, const char* option, std::vector<std::string>& out) {
+  auto bytes = read_regular_file(path);
+  if (!bytes.ok()) return fmt::format("{}: {}", option, bytes.error().str());
+  if (bytes->empty()) return fmt::format("{}: '{}' is empty", option, path);
+  std::string_view text(reinterpret_cast<const char*>(bytes->data()), bytes->size());
+  auto blank = [](char c) { return c == ' ' || c == '\t'; };
+  while (!text.empty()) {
+    size_t eol = text.find_first_of("\r\n");
+    std::string_view line = text.substr(0, eol);
+    text.remove_prefix(eol == std::string_view::npos ? text.size() : eol + 1);
+    line = line.substr(0, line.find('#'));
+    size_t b = 0;
+    while (b < line.size() && blank(line[b])) ++b;
+    size_t e = b;
+    while (e < line.size() && !blank(line[e])) ++e;
+    if (e > b) out.emplace_back(line.substr(b, e - b));
+  }
+  return "";
+}
+
+// --redefine-sym OLD=NEW and the lines of --redefine-syms FILE (binutils add_redefine_and_check): a
+// name redefined twice, or two names given the same new name, is an error.
+std::string add_redefinition(elf::CopyOptions& c, const std::string& cause, std::string from, std::string to) {
+  for (const auto& [f, t] : c.redefine_symbols) {
+    if (f == from) return fmt::format("{}: Multiple redefinition of symbol \"{}\"", cause, from);
+    if (t == to) return fmt::format("{}: Symbol \"{}\" is target of more than one redefinition", cause, to);
+  }
+  c.redefine_symbols.emplace_back(std::move(from), std::move(to));
+  return "";
+}
+
+// --redefine-syms FILE: binutils add_redefine_syms_file's scanner, step for step, since its rules are
+// not the obvious ones: "OLD NEW" with OLD in the first column, blanks (space, tab) between and
+// after, '#' starts a comment; an empty line, a line with one name, leading blanks before a pair, a
+// third word and a last line without its newline are errors.
+std::string read_redefine_file(const std::string& path, elf::CopyOptions& c) {
+  auto bytes = read_regular_file(path);
+  if (!bytes.ok()) return fmt::format("--redefine-syms: {}", bytes.error().str());
+  const std::vector<uint8_t>& text = *bytes;
+  constexpr int kEof = -1;
+  size_t pos = 0;
+  auto next = [&] { return pos < text.size() ? int{text[pos++]} : kEof; };
+  auto blank = [](int ch) { return ch == ' ' || ch == '\t'; };
+  auto terminator = [](int ch) { return ch == '\n' || ch == '\r' || ch == '\0'; };
+  std::string buf;  // OLD NUL NEW NUL, as binutils' buffer
+  size_t new_at = 0;
+  int lineno = 1, ch = next();
+  // A name up to a blank, a line end or EOF; false when a '#' cut it short (a comment follows).
+  auto name = [&] {
+    while (!blank(ch) && !terminator(ch) && ch != kEof) {
+      if (ch == '#') return false;
+      buf.push_back(static_cast<char>(ch));
+      ch = next();
+    }
+    buf.push_back('\0');
+    return true;
+  };
+  while (ch != kEof) {
+    bool comment = !name();
+    if (!comment) {
+      if (ch == kEof) break;
+      while (blank(ch)) ch = next();
+      comment = ch == '#' || terminator(ch);
+      if (!comment) {
+        new_at = buf.size();
+        comment = !name();
+        if (!comment) {
+          if (ch == kEof) break;
+          while (!terminator(ch) && ch != kEof && blank(ch)) ch = next();
+          comment = ch == '#';
+          if (!comment && !((ch == '\r' && (ch = next()) == '\n') || ch == '\n' || ch == kEof))
+            return fmt::format("{}:{}: garbage found at end of line", path, lineno);
+        }
+      }
+    }
+    if (comment) {
+      if (!buf.empty() && (new_at == 0 || new_at == buf.size()))
+        return fmt::format("{}:{}: missing new symbol name", path, lineno);
+      buf.push_back('\0');
+      while (ch != '\n' && ch != kEof) ch = next();
+    }
+    if (buf[0] != '\0')
+      if (auto e = add_redefinition(c, path, buf.c_str(), buf.c_str() + new_at); !e.empty()) return e;
+    ++lineno;
+    buf.clear();
+    new_at = 0;
+    if (ch == kEof) break;
+    ch = next();
+  }
+  if (!buf.empty()) return fmt::format("{}:{}: premature end of file", path, lineno);
+  return "";
+}
+
 // Options binutils 2.40 has that elfhash refuses (exit 2) rather than approximate: each would change
 // the output in a way elfhash cannot yet reproduce byte for byte.
 constexpr std::string_view kRefused[] = {
-    "--compress-debug-sections", "--extract-symbol", "--localize-hidden",
-    "-M", "--merge-notes", "--no-merge-notes", "--keep-section-symbols", "--weaken", "--debugging",
+    "--compress-debug-sections", "--extract-symbol",
+    "-M", "--merge-notes", "--no-merge-notes", "--keep-section-symbols", "--debugging",
     "--change-leading-char", "--remove-leading-char", "--strip-section-headers", "--interleave", "-i",
     "--reverse-bytes", "--srec-forceS3", "--impure", "--pure", "--readonly-text", "--writable-text",
-    "--gap-fill", "--add-symbol", "--localize-symbol", "--globalize-symbol", "--weaken-symbol",
-    "--keep-global-symbol", "--redefine-sym", "--redefine-syms", "--prefix-sections", "--change-addresses", "--adjust-vma", "--change-section-address",
+    "--gap-fill", "--add-symbol", "--prefix-sections", "--change-addresses", "--adjust-vma", "--change-section-address",
     "--change-section-lma", "--change-section-vma", "--change-start", "--set-start", "--elf-stt-common",
     "--file-alignment", "--heap", "--image-base", "--section-alignment", "--stack", "--subsystem",
     "--binary-architecture", "-B", "--set-section-flags-from", "--verilog-data-width", "--info",
-    "--strip-symbols", "--strip-unneeded-symbols", "--keep-symbols", "--localize-symbols",
-    "--globalize-symbols", "--weaken-symbols", "--keep-global-symbols", "-L", "-G", "-W", "-b", "--byte",
+    "-b", "--byte",
 };
 
 // What value_option made of argv[i]: not one of its options, handled, or an error (in `error`).
@@ -86,6 +182,37 @@ ValueOpt value_option(CopyTool tool, int argc, char** argv, int& i, ParsedCopyAr
     a.copy.strip_unneeded_symbols.push_back(v);
   } else if (m({"-K", "--keep-symbol"})) {
     a.copy.keep_symbols.push_back(v);
+  } else if (tool == CopyTool::kObjcopy && m({"-L", "--localize-symbol"})) {
+    a.copy.localize_symbols.push_back(v);
+  } else if (tool == CopyTool::kObjcopy && m({"--globalize-symbol"})) {
+    a.copy.globalize_symbols.push_back(v);
+  } else if (tool == CopyTool::kObjcopy && m({"-W", "--weaken-symbol"})) {
+    a.copy.weaken_symbols.push_back(v);
+  } else if (tool == CopyTool::kObjcopy && m({"-G", "--keep-global-symbol"})) {
+    a.copy.keep_global_symbols.push_back(v);
+  } else if (tool == CopyTool::kObjcopy && m({"--redefine-sym"})) {
+    auto eq = v.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == v.size()) return fail("bad format for --redefine-sym");
+    if (auto e = add_redefinition(a.copy, "--redefine-sym", v.substr(0, eq), v.substr(eq + 1)); !e.empty())
+      return fail(e);
+  } else if (tool == CopyTool::kObjcopy && m({"--redefine-syms"})) {
+    if (auto e = read_redefine_file(v, a.copy); !e.empty()) return fail(e);
+  } else if (tool == CopyTool::kObjcopy && m({"--strip-symbols"})) {
+    if (auto e = read_symbol_list(v, "--strip-symbols", a.copy.strip_symbols); !e.empty()) return fail(e);
+  } else if (tool == CopyTool::kObjcopy && m({"--strip-unneeded-symbols"})) {
+    if (auto e = read_symbol_list(v, "--strip-unneeded-symbols", a.copy.strip_unneeded_symbols); !e.empty())
+      return fail(e);
+  } else if (tool == CopyTool::kObjcopy && m({"--keep-symbols"})) {
+    if (auto e = read_symbol_list(v, "--keep-symbols", a.copy.keep_symbols); !e.empty()) return fail(e);
+  } else if (tool == CopyTool::kObjcopy && m({"--localize-symbols"})) {
+    if (auto e = read_symbol_list(v, "--localize-symbols", a.copy.localize_symbols); !e.empty()) return fail(e);
+  } else if (tool == CopyTool::kObjcopy && m({"--globalize-symbols"})) {
+    if (auto e = read_symbol_list(v, "--globalize-symbols", a.copy.globalize_symbols); !e.empty()) return fail(e);
+  } else if (tool == CopyTool::kObjcopy && m({"--weaken-symbols"})) {
+    if (auto e = read_symbol_list(v, "--weaken-symbols", a.copy.weaken_symbols); !e.empty()) return fail(e);
+  } else if (tool == CopyTool::kObjcopy && m({"--keep-global-symbols"})) {
+    if (auto e = read_symbol_list(v, "--keep-global-symbols", a.copy.keep_global_symbols); !e.empty())
+      return fail(e);
   } else if (m({"--keep-section"})) {
     a.copy.keep_sections.add(v);
   } else if (m({"--remove-relocations"})) {
@@ -191,6 +318,10 @@ bool flag_option(CopyTool tool, std::string_view arg, ParsedCopyArgs& a) {
     a.version = true;
   } else if (tool == CopyTool::kObjcopy && arg == "--decompress-debug-sections") {
     a.copy.decompress = true;
+  } else if (tool == CopyTool::kObjcopy && arg == "--weaken") {
+    a.copy.weaken = true;
+  } else if (tool == CopyTool::kObjcopy && arg == "--localize-hidden") {
+    a.copy.localize_hidden = true;
   } else if (arg == "--drop-trailer") {
     a.drop_trailer = true;
   } else if (arg == "--fsync") {
@@ -233,6 +364,9 @@ std::string parse_copy_args(CopyTool tool, int argc, char** argv, ParsedCopyArgs
       case ValueOpt::kDone: break;
     }
   }
+  // binutils copy_main: -G localizes every other global, which --globalize-symbol contradicts.
+  if (!a.copy.keep_global_symbols.empty() && !a.copy.globalize_symbols.empty())
+    return "--globalize-symbol(s) is incompatible with -G/--keep-global-symbol(s)";
   return "";
 }
 

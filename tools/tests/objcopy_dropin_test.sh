@@ -196,4 +196,49 @@ binary_mode() {
   done
 }
 check "-O binary of an executable: GNU's bytes and file mode" binary_mode
+
+# --- symbol binding options (binutils filter_symbols: weaken, localize, globalize) ---
+printf 'g_default\n# a comment\n  w_hidden   ignored words\n\nunique_obj\n' > syms.list
+printf 'g_default new_default # c\n# a comment line\nl_func\tnew_func  \nundef_func u2#c\n' > redef.list
+for fx in x86_64-bindings.o i386-bindings.o x86_64-module.o cross-aarch64.o cross-mips64el.o; do
+  check "$fx --localize-hidden = GNU" same objcopy $fx --localize-hidden
+  check "$fx --weaken = GNU" same objcopy $fx --weaken
+  check "$fx -W on global, unique, undefined, common = GNU" same objcopy $fx -W g_default -W unique_obj -W undef_func -W common_obj
+  check "$fx -G keeps one global = GNU" same objcopy $fx -G g_default
+  check "$fx -w -L '*' (every global and weak) = GNU" same objcopy $fx -w -L '*'
+  check "$fx -L on local, unique, common, undefined = GNU" same objcopy $fx -L l_func -L unique_obj -L common_obj -L undef_func
+  check "$fx -w --globalize-symbol 'l_*' = GNU" same objcopy $fx -w --globalize-symbol 'l_*'
+  check "$fx --redefine-sym then -L on the new name = GNU" same objcopy $fx --redefine-sym g_hidden=x --redefine-sym undef_func=u2 -L x
+  check "$fx --weaken, -L and --localize-hidden together = GNU" same objcopy $fx --weaken -L g_default --localize-hidden
+  check "$fx --strip-unneeded --localize-hidden = GNU" same objcopy $fx --strip-unneeded --localize-hidden
+  check "$fx --prefix-symbols then -G on the prefixed name = GNU" same objcopy $fx --redefine-sym g_default=z --prefix-symbols=p_ -G p_z
+  check "$fx symbol list files (-G/-L/-W/--globalize/--keep/--strip-unneeded-symbols) = GNU" \
+    same objcopy $fx --keep-global-symbols=syms.list --weaken-symbols=syms.list --strip-unneeded-symbols=syms.list
+  check "$fx --localize-symbols / --globalize-symbols / --keep-symbols files = GNU" \
+    same objcopy $fx --localize-symbols=syms.list --globalize-symbols=syms.list --keep-symbols=syms.list --strip-unneeded
+  check "$fx --redefine-syms file = GNU" same objcopy $fx --redefine-syms=redef.list
+  # STB_GNU_UNIQUE is neither BSF_GLOBAL nor BSF_WEAK: --strip-unneeded and -x drop an unused one.
+  check "$fx --strip-unneeded (GNU_UNIQUE object) = GNU" same strip $fx --strip-unneeded
+  check "$fx -x (GNU_UNIQUE object) = GNU" same objcopy $fx -x
+done
+usage_error() {  # usage_error 'MESSAGE' OPTIONS...: exit 1 like GNU's fatal(), the message, no output
+  local msg=$1; shift; rm -f e.out
+  "$E" objcopy "$@" "$FX/x86_64-bindings.o" e.out 2>err.txt; local rc=$?
+  [ $rc != 0 ] && [ ! -e e.out ] && grep -qF -- "$msg" err.txt || { echo "rc $rc: $(cat err.txt)"; return 1; }
+}
+check "-G with --globalize-symbol is an error (GNU's message)" \
+  usage_error '--globalize-symbol(s) is incompatible with -G/--keep-global-symbol(s)' -G a --globalize-symbol b
+check "--redefine-sym of one name twice is an error" usage_error 'Multiple redefinition of symbol "a"' --redefine-sym a=b --redefine-sym a=c
+check "two names redefined to one is an error" usage_error 'is target of more than one redefinition' --redefine-sym a=c --redefine-sym b=c
+printf 'only_one\n' > bad1.list; printf 'a b c\n' > bad2.list; printf 'a b' > bad3.list; : > empty.list
+printf 'a b\n\nc d\n' > bad4.list; printf '  a b\n' > bad5.list
+check "--redefine-syms: an empty line is an error, as in GNU" usage_error 'bad4.list:2: missing new symbol name' --redefine-syms=bad4.list
+check "--redefine-syms: blanks before the first name are an error, as in GNU" \
+  usage_error 'bad5.list:1: garbage found at end of line' --redefine-syms=bad5.list
+check "--redefine-syms: a line with one name is an error" usage_error 'bad1.list:1: missing new symbol name' --redefine-syms=bad1.list
+check "--redefine-syms: a third word is an error" usage_error 'bad2.list:1: garbage found at end of line' --redefine-syms=bad2.list
+check "--redefine-syms: a last line without newline is an error (GNU: premature end of file)" \
+  usage_error 'bad3.list:1: premature end of file' --redefine-syms=bad3.list
+check "an empty symbol list file is an error" usage_error "'empty.list' is empty" --localize-symbols=empty.list
+check "a symbol list that is a directory is an error" usage_error '--keep-symbols' --keep-symbols=.
 finish
