@@ -84,8 +84,9 @@ class Object {
   std::vector<ProgramHeader> segments;
   Section* symtab = nullptr;    // the SHT_SYMTAB section, if any
   Section* shstrtab = nullptr;  // the input's section name table
-  // .symtab entries 1..n in input order (symbols[i] is input symbol i + 1). One contiguous array: a
-  // vmlinux has ~120k symbols, and per-symbol allocations showed up in profiles.
+  // .symtab entries 1..n in input order (symbols[i] is input symbol i + 1), then the symbols
+  // --add-symbol appends last of all (ops.cc). One contiguous array: a vmlinux has ~120k symbols, and
+  // per-symbol allocations showed up in profiles.
   std::vector<Sym> symbols;
   // Names the operations made (--prefix-symbols): Sym::name points into these or into the input.
   std::deque<std::string> owned_names;

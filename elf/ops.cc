@@ -447,7 +447,7 @@ bool symbol_filtering_requested(const CopyOptions& opt) {
          !opt.strip_unneeded_symbols.empty() || !opt.keep_symbols.empty() || !opt.remove_sections.empty() ||
          !opt.only_sections.empty() || !opt.rename_sections.empty() || opt.weaken || opt.localize_hidden ||
          !opt.weaken_symbols.empty() || !opt.localize_symbols.empty() || !opt.keep_global_symbols.empty() ||
-         !opt.globalize_symbols.empty() || !opt.redefine_symbols.empty();
+         !opt.globalize_symbols.empty() || !opt.redefine_symbols.empty() || !opt.add_symbols.empty();
 }
 
 bool special_section_removed(const Sym& y, const CopyOptions& opt) {
@@ -624,6 +624,43 @@ Status filter_symbols(Object& o, const CopyOptions& opt) {
                         fmt::format("cannot strip symbol '{}': it is named in a relocation", y.name));
     y.removed = fate == Fate::kDrop;
     if (!y.removed && binding.any()) apply_binding(y, binding);
+  }
+  return ok_status();
+}
+
+// --add-symbol: the new symbol as elf.c swap_out_syms writes a BFD symbol made by create_new_symbol:
+// binding by the first of local, unique, weak, global its flags hold (none: local), a file symbol
+// local; type IFUNC, FUNC, OBJECT or NOTYPE (TLS in an SHF_TLS section); size and st_other 0; the
+// value section-relative in a relocatable file, plus the section's address otherwise. SECTION is
+// the first section of that (output) name; none is an error, as in GNU.
+Status apply_add_symbols(Object& o, const CopyOptions& opt) {
+  using A = CopyOptions::AddSymbol;
+  if (opt.add_symbols.empty()) return ok_status();
+  if (!o.symtab)
+    return make_error(o.input().path(), kNoOffset, "--add-symbol on a file without a symbol table: elfhash does not create one");
+  for (const A& a : opt.add_symbols) {
+    Sym y;
+    y.name = o.owned_names.emplace_back(a.name);
+    y.value = a.value;
+    if (a.section.empty()) {
+      y.special = SHN_ABS;
+    } else {
+      auto it = std::find_if(o.sections.begin(), o.sections.end(),
+                             [&](const auto& s) { return !s->removed && s->name == a.section; });
+      if (it == o.sections.end()) return make_error(o.input().path(), kNoOffset, fmt::format("Section {} not found", a.section));
+      y.section = it->get();
+      if (!o.is_relocatable()) y.value += y.section->hdr.addr;
+    }
+    if (!o.input().is64()) y.value &= 0xffffffff;
+    uint8_t type = a.flags & A::kIfunc ? STT_GNU_IFUNC : a.flags & A::kFunction ? STT_FUNC
+                   : a.flags & A::kObject ? STT_OBJECT : STT_NOTYPE;
+    if (y.section && (y.section->hdr.flags & SHF_TLS)) type = STT_TLS;
+    uint8_t bind = a.flags & A::kLocal ? STB_LOCAL : a.flags & A::kUnique ? STB_GNU_UNIQUE
+                   : a.flags & A::kWeak ? STB_WEAK : a.flags & A::kGlobal ? STB_GLOBAL : STB_LOCAL;
+    if (a.flags & A::kFile) bind = STB_LOCAL, type = STT_FILE;
+    y.info = static_cast<uint8_t>((bind << 4) | type);
+    y.in_index = static_cast<uint32_t>(o.symbols.size() + 1);
+    o.symbols.push_back(y);
   }
   return ok_status();
 }
@@ -813,6 +850,7 @@ Status apply(Object& o, const CopyOptions& opt) {
   apply_redefine_symbols(o, opt);
   apply_prefix_symbols(o, opt);
   if (symbol_filtering_requested(opt)) EH_TRY(filter_symbols(o, opt));
+  EH_TRY(apply_add_symbols(o, opt));
   return ok_status();
 }
 

@@ -63,6 +63,18 @@ struct CopyOptions {
   // --redefine-sym OLD=NEW, --redefine-syms FILE: exact names, applied before every other symbol
   // option matches (so those match the new name).
   std::vector<std::pair<std::string, std::string>> redefine_symbols;
+  // --add-symbol NAME=[SECTION:]VALUE[,FLAGS] (binutils create_new_symbol): appended after the
+  // filtered symbols, never filtered themselves. `flags` holds AddSymbol::Flag bits.
+  struct AddSymbol {
+    enum Flag : uint32_t {
+      kLocal = 1u << 0, kGlobal = 1u << 1, kWeak = 1u << 2, kFunction = 1u << 3, kObject = 1u << 4,
+      kIfunc = 1u << 5, kUnique = 1u << 6, kFile = 1u << 7,
+    };
+    std::string name, section;  // section empty: absolute
+    uint64_t value = 0;
+    uint32_t flags = kGlobal;
+  };
+  std::vector<AddSymbol> add_symbols;
   PatternList keep_sections;                        // --keep-section: never removed by any option
   PatternList remove_relocations;                   // --remove-relocations PATTERN
   struct Rename {

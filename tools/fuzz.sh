@@ -107,9 +107,10 @@ rm -rf "$out/seeds/decompress" "$out/seeds/kernel" && mkdir -p "$out/seeds/decom
 le32() { printf "\\x$(printf %02x $(($1 & 255)))\\x$(printf %02x $(($1 >> 8 & 255)))\\x$(printf %02x $(($1 >> 16 & 255)))\\x$(printf %02x $(($1 >> 24 & 255)))"; }
 plain=$out/fixtures/x86_64-module.o
 vmlinux=$out/fixtures/vmlinux.unstripped
-# lzma and xz with 1 MiB dictionaries: the target bounds decoder memory at 4 MiB (fuzz_decompress.cc).
-codecs=('1 gzip gzip -9 -n -c' '2 bzip2 bzip2 -9 -c' '3 lzma xz --format=lzma --lzma1=preset=9,dict=1MiB -c'
-        '4 xz xz --check=crc32 --lzma2=preset=6,dict=1MiB -c' '5 lzop lzop -9 -c' '6 lz4-legacy lz4 -l -9 -c'
+# lzma and xz with 64 KiB dictionaries (the target bounds decoder memory at 1 MiB, fuzz_decompress.cc),
+# bzip2 with 100 KB blocks: each execution allocates what the header asks.
+codecs=('1 gzip gzip -9 -n -c' '2 bzip2 bzip2 -1 -c' '3 lzma xz --format=lzma --lzma1=preset=9,dict=64KiB -c'
+        '4 xz xz --check=crc32 --lzma2=preset=6,dict=64KiB -c' '5 lzop lzop -9 -c' '6 lz4-legacy lz4 -l -9 -c'
         '7 zstd zstd -19 -q -c' '6 lz4 lz4 -9 -c')
 for c in "${codecs[@]}"; do
   read -r byte name tool args <<<"$c"

@@ -127,7 +127,7 @@ TEST(Decompress, HugeZstdWindowIsRefused) {
   EXPECT_EQ(*out, std::vector<uint8_t>{'x'});
 }
 
-// An explicit decoder limit (the fuzz target's 4 MiB) is tighter than the default: `lzma -9`'s
+// An explicit decoder limit (4 MiB here; the fuzz target uses 1 MiB) is tighter than the default: `lzma -9`'s
 // 64 MiB dictionary decodes by default and is refused under it; a 1 MiB dictionary decodes under both.
 // Likewise zstd: a 16 MiB window (exponent 14) is refused at 4 MiB, a 1 MiB one is not.
 TEST(Decompress, ExplicitDecoderMemoryLimit) {

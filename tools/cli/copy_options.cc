@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include <fcntl.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include <charconv>
@@ -140,6 +141,53 @@ std::string read_redefine_file(const std::string& path, elf::CopyOptions& c) {
   return "";
 }
 
+// --add-symbol NAME=[SECTION:]VALUE[,FLAGS] (binutils copy_main OPTION_ADD_SYMBOL, parse_symflags):
+// VALUE is read by strtol(..., 0) as GNU reads it (a sign, 0x, a leading 0 for octal; reading stops
+// at the first other character); FLAGS are matched case-insensitively. The flags that change how BFD
+// writes or orders the symbol in ways elfhash does not model are refused.
+std::string parse_add_symbol(const std::string& v, elf::CopyOptions& c) {
+  using A = elf::CopyOptions::AddSymbol;
+  auto eq = v.find('=');
+  if (eq == std::string::npos) return "bad format for --add-symbol";
+  A a;
+  a.name = v.substr(0, eq);
+  size_t colon = v.find(':', eq + 1), value_at = eq + 1;
+  if (colon != std::string::npos) {
+    a.section = v.substr(eq + 1, colon - eq - 1);
+    value_at = colon + 1;
+  }
+  a.value = static_cast<uint64_t>(std::strtol(v.c_str() + value_at, nullptr, 0));
+  size_t comma = v.find(',', colon != std::string::npos ? colon + 1 : eq + 1);
+  if (comma == std::string::npos) {
+    c.add_symbols.push_back(std::move(a));
+    return "";
+  }
+  a.flags = 0;
+  std::string_view rest = std::string_view(v).substr(comma + 1);
+  for (;;) {
+    size_t next = rest.find(',');
+    std::string_view w = rest.substr(0, next);
+    auto is = [&](std::string_view n) { return w.size() == n.size() && strncasecmp(w.data(), n.data(), n.size()) == 0; };
+    if (is("local")) a.flags |= A::kLocal;
+    else if (is("global") || is("export")) a.flags |= A::kGlobal;  // BSF_EXPORT is BSF_GLOBAL
+    else if (is("weak")) a.flags |= A::kWeak;
+    else if (is("function")) a.flags |= A::kFunction;
+    else if (is("object")) a.flags |= A::kObject;
+    else if (is("indirect-function")) a.flags |= A::kIfunc | A::kFunction;
+    else if (is("unique-object")) a.flags |= A::kUnique | A::kObject;
+    else if (is("file")) a.flags |= A::kFile;
+    else if (is("debug") || is("section") || is("constructor") || is("warning") || is("indirect") ||
+             is("synthetic") || (w.size() >= 7 && strncasecmp(w.data(), "before=", 7) == 0))
+      return fmt::format("option '--add-symbol' with flag '{}' is not supported (see docs/cli.md)", w);
+    else
+      return fmt::format("unrecognized symbol flag `{}'", w);
+    if (next == std::string_view::npos) break;
+    rest.remove_prefix(next + 1);
+  }
+  c.add_symbols.push_back(std::move(a));
+  return "";
+}
+
 // Options binutils 2.40 has that elfhash refuses (exit 2) rather than approximate: each would change
 // the output in a way elfhash cannot yet reproduce byte for byte.
 constexpr std::string_view kRefused[] = {
@@ -147,7 +195,7 @@ constexpr std::string_view kRefused[] = {
     "-M", "--merge-notes", "--no-merge-notes", "--keep-section-symbols", "--debugging",
     "--change-leading-char", "--remove-leading-char", "--strip-section-headers", "--interleave", "-i",
     "--reverse-bytes", "--srec-forceS3", "--impure", "--pure", "--readonly-text", "--writable-text",
-    "--gap-fill", "--add-symbol", "--prefix-sections", "--change-addresses", "--adjust-vma", "--change-section-address",
+    "--gap-fill", "--prefix-sections", "--change-addresses", "--adjust-vma", "--change-section-address",
     "--change-section-lma", "--change-section-vma", "--change-start", "--set-start", "--elf-stt-common",
     "--file-alignment", "--heap", "--image-base", "--section-alignment", "--stack", "--subsystem",
     "--binary-architecture", "-B", "--set-section-flags-from", "--verilog-data-width", "--info",
@@ -190,6 +238,8 @@ ValueOpt value_option(CopyTool tool, int argc, char** argv, int& i, ParsedCopyAr
     a.copy.weaken_symbols.push_back(v);
   } else if (tool == CopyTool::kObjcopy && m({"-G", "--keep-global-symbol"})) {
     a.copy.keep_global_symbols.push_back(v);
+  } else if (tool == CopyTool::kObjcopy && m({"--add-symbol"})) {
+    if (auto e = parse_add_symbol(v, a.copy); !e.empty()) return fail(e);
   } else if (tool == CopyTool::kObjcopy && m({"--redefine-sym"})) {
     auto eq = v.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == v.size()) return fail("bad format for --redefine-sym");

@@ -221,6 +221,17 @@ for fx in x86_64-bindings.o i386-bindings.o x86_64-module.o cross-aarch64.o cros
   check "$fx --strip-unneeded (GNU_UNIQUE object) = GNU" same strip $fx --strip-unneeded
   check "$fx -x (GNU_UNIQUE object) = GNU" same objcopy $fx -x
 done
+for fx in x86_64-bindings.o i386-bindings.o vmlinux.unstripped; do
+  check "$fx --add-symbol (objcopy.exp add-symbol) = GNU" same objcopy $fx --add-symbol NEW=0x1234 --add-symbol NEW_DATA=.data:0x4321,local
+  check "$fx --add-symbol with type and binding flags, octal and negative values = GNU" \
+    same objcopy $fx --add-symbol f=.text:8,function,global --add-symbol o=.data:-4,object,weak \
+      --add-symbol u=.data:010,unique-object --add-symbol i=.text:1,indirect-function,GLOBAL --add-symbol fl=0,file \
+      --add-symbol nb=.text:2,function
+  check "$fx --strip-all --add-symbol (only the new symbol) = GNU" same objcopy $fx --strip-all --add-symbol x=.text:0
+  check "$fx --add-symbol after -L and --strip-unneeded = GNU" same objcopy $fx --strip-unneeded -L g_default --add-symbol e=77,export
+done
+check "--add-symbol ,before= refused, exit 2" refused objcopy "flag 'before=main'" --add-symbol x=1,before=main -- x86_64-bindings.o
+check "--add-symbol ,indirect refused, exit 2" refused objcopy "flag 'indirect'" --add-symbol x=1,indirect -- x86_64-bindings.o
 usage_error() {  # usage_error 'MESSAGE' OPTIONS...: exit 1 like GNU's fatal(), the message, no output
   local msg=$1; shift; rm -f e.out
   "$E" objcopy "$@" "$FX/x86_64-bindings.o" e.out 2>err.txt; local rc=$?
@@ -241,4 +252,6 @@ check "--redefine-syms: a last line without newline is an error (GNU: premature 
   usage_error 'bad3.list:1: premature end of file' --redefine-syms=bad3.list
 check "an empty symbol list file is an error" usage_error "'empty.list' is empty" --localize-symbols=empty.list
 check "a symbol list that is a directory is an error" usage_error '--keep-symbols' --keep-symbols=.
+check "--add-symbol in a section that does not exist is an error (GNU's message)" usage_error 'Section .nosuch not found' --add-symbol x=.nosuch:0
+check "--add-symbol with an unknown flag is an error (GNU's message)" usage_error "unrecognized symbol flag \`bogus'" --add-symbol x=1,bogus
 finish
