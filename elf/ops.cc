@@ -543,7 +543,7 @@ Status mark_symbols_used_in_relocs(const Object& o, std::vector<uint8_t>& used) 
       uint32_t sym = codec.symbol(p);
       if (sym > nsyms)
         return make_error(in.path(), s->hdr.offset + i * es,
-                          fmt::format("relocation {} of {} refers to symbol {} of {}", i, s->name, sym, nsyms + 1));
+                          invalid_reloc_symbol(s->name, i, sym));
       used[sym] = 1;  // used[0] (no symbol) is ignored
     }
   }

@@ -416,7 +416,7 @@ Status ElfFile::scan_relocations(uint32_t idx, Visit&& visit) const {
   for (size_t i = 0; i < n; ++i) {
     Relocation r = codec.decode(data.data() + i * es);
     if (r.sym >= nsyms)
-      return err(s.offset + i * es, fmt::format("relocation {} symbol index {} is out of range ({} symbols)", i, r.sym, nsyms));
+      return err(s.offset + i * es, invalid_reloc_symbol(section_name(idx), i, r.sym));
     visit(r);
   }
   return ok_status();

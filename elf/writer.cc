@@ -302,7 +302,7 @@ Status Planner::renumber_reloc_symbols(OutSection& os) {
     if (sym == 0) continue;
     if (sym > nsyms)
       return make_error(o_.input().path(), s.contents_changed ? kNoOffset : s.hdr.offset + off,
-                        fmt::format("relocation {} of {} refers to symbol {} of {}", off / es, s.name, sym, nsyms + 1));
+                        invalid_reloc_symbol(s.name, off / es, sym));
     uint32_t out = sym_out_[sym];
     if (out == 0)
       return err(&s, fmt::format("relocation {} in {} refers to symbol '{}', which is removed", off / es, s.name,
