@@ -665,6 +665,13 @@ Status apply_add_symbols(Object& o, const CopyOptions& opt) {
   return ok_status();
 }
 
+void apply_stt_common(Object& o, const CopyOptions& opt) {
+  if (opt.stt_common == CopyOptions::SttCommon::kKeep) return;
+  const uint8_t type = opt.stt_common == CopyOptions::SttCommon::kYes ? STT_COMMON : STT_OBJECT;
+  for (auto& y : o.symbols)
+    if (!y.removed && y.is_common() && y.type() != STT_TLS) y.info = static_cast<uint8_t>((y.bind() << 4) | type);
+}
+
 }  // namespace
 
 bool parse_section_flags(const std::string& text, uint32_t* flags, std::string* bad) {
@@ -851,6 +858,7 @@ Status apply(Object& o, const CopyOptions& opt) {
   apply_prefix_symbols(o, opt);
   if (symbol_filtering_requested(opt)) EH_TRY(filter_symbols(o, opt));
   EH_TRY(apply_add_symbols(o, opt));
+  apply_stt_common(o, opt);
   return ok_status();
 }
 

@@ -75,6 +75,9 @@ struct CopyOptions {
     uint32_t flags = kGlobal;
   };
   std::vector<AddSymbol> add_symbols;
+  // --elf-stt-common=yes|no: the type of every common symbol but a TLS one becomes STT_COMMON or
+  // STT_OBJECT (BFD_CONVERT_ELF_COMMON in elf.c swap_out_syms); kKeep: as in the input.
+  enum class SttCommon { kKeep, kYes, kNo } stt_common = SttCommon::kKeep;
   PatternList keep_sections;                        // --keep-section: never removed by any option
   PatternList remove_relocations;                   // --remove-relocations PATTERN
   struct Rename {

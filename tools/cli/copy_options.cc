@@ -196,7 +196,7 @@ constexpr std::string_view kRefused[] = {
     "--change-leading-char", "--remove-leading-char", "--strip-section-headers", "--interleave", "-i",
     "--reverse-bytes", "--srec-forceS3", "--impure", "--pure", "--readonly-text", "--writable-text",
     "--gap-fill", "--prefix-sections", "--change-addresses", "--adjust-vma", "--change-section-address",
-    "--change-section-lma", "--change-section-vma", "--change-start", "--set-start", "--elf-stt-common",
+    "--change-section-lma", "--change-section-vma", "--change-start", "--set-start",
     "--file-alignment", "--heap", "--image-base", "--section-alignment", "--stack", "--subsystem",
     "--binary-architecture", "-B", "--set-section-flags-from", "--verilog-data-width", "--info",
     "-b", "--byte",
@@ -238,6 +238,10 @@ ValueOpt value_option(CopyTool tool, int argc, char** argv, int& i, ParsedCopyAr
     a.copy.weaken_symbols.push_back(v);
   } else if (tool == CopyTool::kObjcopy && m({"-G", "--keep-global-symbol"})) {
     a.copy.keep_global_symbols.push_back(v);
+  } else if (tool == CopyTool::kObjcopy && m({"--elf-stt-common"})) {
+    if (strcasecmp(v.c_str(), "yes") == 0) a.copy.stt_common = elf::CopyOptions::SttCommon::kYes;
+    else if (strcasecmp(v.c_str(), "no") == 0) a.copy.stt_common = elf::CopyOptions::SttCommon::kNo;
+    else return fail(fmt::format("unrecognized --elf-stt-common= option `{}'", v));
   } else if (tool == CopyTool::kObjcopy && m({"--add-symbol"})) {
     if (auto e = parse_add_symbol(v, a.copy); !e.empty()) return fail(e);
   } else if (tool == CopyTool::kObjcopy && m({"--redefine-sym"})) {

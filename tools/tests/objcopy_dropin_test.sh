@@ -230,6 +230,10 @@ for fx in x86_64-bindings.o i386-bindings.o vmlinux.unstripped; do
   check "$fx --strip-all --add-symbol (only the new symbol) = GNU" same objcopy $fx --strip-all --add-symbol x=.text:0
   check "$fx --add-symbol after -L and --strip-unneeded = GNU" same objcopy $fx --strip-unneeded -L g_default --add-symbol e=77,export
 done
+for fx in x86_64-bindings.o i386-bindings.o cross-mips64el.o; do
+  check "$fx --elf-stt-common=yes (commons become STT_COMMON) = GNU" same objcopy $fx --elf-stt-common=yes
+  check "$fx --elf-stt-common=no after =yes (the last wins) = GNU" same objcopy $fx --elf-stt-common=yes --elf-stt-common=no
+done
 check "--add-symbol ,before= refused, exit 2" refused objcopy "flag 'before=main'" --add-symbol x=1,before=main -- x86_64-bindings.o
 check "--add-symbol ,indirect refused, exit 2" refused objcopy "flag 'indirect'" --add-symbol x=1,indirect -- x86_64-bindings.o
 usage_error() {  # usage_error 'MESSAGE' OPTIONS...: exit 1 like GNU's fatal(), the message, no output
@@ -253,5 +257,6 @@ check "--redefine-syms: a last line without newline is an error (GNU: premature 
 check "an empty symbol list file is an error" usage_error "'empty.list' is empty" --localize-symbols=empty.list
 check "a symbol list that is a directory is an error" usage_error '--keep-symbols' --keep-symbols=.
 check "--add-symbol in a section that does not exist is an error (GNU's message)" usage_error 'Section .nosuch not found' --add-symbol x=.nosuch:0
+check "--elf-stt-common=maybe is an error (GNU's message)" usage_error "unrecognized --elf-stt-common= option \`maybe'" --elf-stt-common=maybe
 check "--add-symbol with an unknown flag is an error (GNU's message)" usage_error "unrecognized symbol flag \`bogus'" --add-symbol x=1,bogus
 finish
