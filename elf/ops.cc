@@ -127,11 +127,13 @@ void remove_empty_groups(Object& o, const CopyOptions& opt) {
       g->removed = true;
       continue;
     }
+    // BFD's member list (elf_next_in_group) has no relocation sections: they are attached to their
+    // section and go with it, so a group whose other members all go is removed (binutils group-7c).
     auto d = g->data;
     bool any = false;
     for (size_t i = 4; i + 4 <= d.size() && !any; i += 4) {
       const Section* m = o.by_input_index(load<uint32_t>(d.data() + i, in.endian()));
-      any = m && !m->removed;
+      any = m && !m->removed && !o.is_attached_reloc(*m);
     }
     if (!any && d.size() > 4) g->removed = true;
   }

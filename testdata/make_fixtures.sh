@@ -18,7 +18,7 @@ LD=${LD:-ld}
 # Same source path for every build host so DWARF is reproducible.
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/fixtures.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-cp "$src"/module.cc "$src"/cross.c "$src"/start.c "$src"/vmlinux.lds "$src"/bindings.s "$tmp"/
+cp "$src"/module.cc "$src"/cross.c "$src"/start.c "$src"/vmlinux.lds "$src"/bindings.s "$src"/groups.s "$tmp"/
 cd "$tmp"
 
 common="-c -g -O1 -ffreestanding -fno-ident -fdebug-compilation-dir=. -fno-stack-protector"
@@ -56,9 +56,10 @@ $CC --target=x86_64-linux-gnu $common $sections -gsplit-dwarf=single cross.c -o 
 # 6. Symbol bindings and visibilities (GNU as): the input of the binding options (-L, -G, -W, ...).
 $AS --64 -o x86_64-bindings.o bindings.s
 $AS --32 -o i386-bindings.o bindings.s
+$AS --64 -o x86_64-groups.o groups.s
 
 cd - >/dev/null
-for f in x86_64-bindings.o i386-bindings.o x86_64-split-dwarf.o x86_64-module.o cross-i386.o cross-armv7a.o cross-powerpc64.o cross-s390x.o cross-mips.o \
+for f in x86_64-bindings.o i386-bindings.o x86_64-groups.o x86_64-split-dwarf.o x86_64-module.o cross-i386.o cross-armv7a.o cross-powerpc64.o cross-s390x.o cross-mips.o \
          cross-powerpc.o cross-mips64el.o cross-aarch64.o many-sections.o x86_64-start.o vmlinux.unstripped; do
   cp "$tmp/$f" "$out/$f"
 done

@@ -234,6 +234,11 @@ for fx in x86_64-bindings.o i386-bindings.o cross-mips64el.o; do
   check "$fx --elf-stt-common=yes (commons become STT_COMMON) = GNU" same objcopy $fx --elf-stt-common=yes
   check "$fx --elf-stt-common=no after =yes (the last wins) = GNU" same objcopy $fx --elf-stt-common=yes --elf-stt-common=no
 done
+# A group whose non-relocation members all go is removed (its relocation section goes with its
+# section): binutils group-7c. Removing one member keeps the group.
+check "x86_64-groups.o -R every data member: the group goes = GNU" same objcopy x86_64-groups.o -R .data.g1 -R .data2.g1
+check "x86_64-groups.o -R one member: the group stays = GNU" same objcopy x86_64-groups.o -R .data2.g1
+check "x86_64-groups.o strip --strip-unneeded -R both = GNU" same strip x86_64-groups.o --strip-unneeded -R .data.g1 -R .data2.g1
 check "--add-symbol ,before= refused, exit 2" refused objcopy "flag 'before=main'" --add-symbol x=1,before=main -- x86_64-bindings.o
 check "--add-symbol ,indirect refused, exit 2" refused objcopy "flag 'indirect'" --add-symbol x=1,indirect -- x86_64-bindings.o
 usage_error() {  # usage_error 'MESSAGE' OPTIONS...: exit 1 like GNU's fatal(), the message, no output
