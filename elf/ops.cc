@@ -667,6 +667,29 @@ Status apply_add_symbols(Object& o, const CopyOptions& opt) {
   return ok_status();
 }
 
+// binutils copy_main: merge_notes defaults to true unless the stripping is -g/--strip-debug or
+// --strip-dwo; is_mergeable_note_section: an SHT_NOTE section named .gnu.build.attributes*.
+Status check_mergeable_notes(const Object& o, const CopyOptions& opt) {
+  using M = CopyOptions::MergeNotes;
+  const bool merge = opt.merge_notes == M::kYes ||
+                     (opt.merge_notes == M::kDefault && opt.strip != StripMode::kDebug && opt.strip != StripMode::kDwo);
+  if (!merge) return ok_status();
+  // merge_gnu_build_notes leaves a section that has relocations as it is ("Cannot merge"), which
+  // is what elfhash does too.
+  auto has_relocs = [&](const Section* n) {
+    for (const auto& r : o.sections)
+      if (o.is_attached_reloc(*r) && r->info_section == n && r->hdr.size > 0) return true;
+    return false;
+  };
+  for (const auto& s : o.sections)
+    if (!s->removed && s->hdr.type == SHT_NOTE && starts_with(s->name, ".gnu.build.attributes") && !has_relocs(s.get()))
+      return obj_error(o, s.get(), fmt::format("GNU merges the build-attribute notes of {} here (-M, the default "
+                                               "without -g); elfhash does not support that: --no-merge-notes "
+                                               "keeps them as they are",
+                                               s->name));
+  return ok_status();
+}
+
 void apply_stt_common(Object& o, const CopyOptions& opt) {
   if (opt.stt_common == CopyOptions::SttCommon::kKeep) return;
   const uint8_t type = opt.stt_common == CopyOptions::SttCommon::kYes ? STT_COMMON : STT_OBJECT;
@@ -841,6 +864,7 @@ Status decompress_debug_sections(Object& o, const CopyOptions& opt) {
 
 Status apply(Object& o, const CopyOptions& opt) {
   mark_removed_sections(o, opt);
+  EH_TRY(check_mergeable_notes(o, opt));
   EH_TRY(apply_update_sections(o, opt));
   remove_empty_groups(o, opt);
   ungroup_members_of_removed_groups(o);

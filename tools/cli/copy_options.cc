@@ -192,7 +192,7 @@ std::string parse_add_symbol(const std::string& v, elf::CopyOptions& c) {
 // the output in a way elfhash cannot yet reproduce byte for byte.
 constexpr std::string_view kRefused[] = {
     "--compress-debug-sections", "--extract-symbol",
-    "-M", "--merge-notes", "--no-merge-notes", "--keep-section-symbols", "--debugging",
+    "--keep-section-symbols", "--debugging",
     "--change-leading-char", "--remove-leading-char", "--strip-section-headers", "--interleave", "-i",
     "--reverse-bytes", "--srec-forceS3", "--impure", "--pure", "--readonly-text", "--writable-text",
     "--gap-fill", "--prefix-sections", "--change-addresses", "--adjust-vma", "--change-section-address",
@@ -372,6 +372,10 @@ bool flag_option(CopyTool tool, std::string_view arg, ParsedCopyArgs& a) {
     a.version = true;
   } else if (tool == CopyTool::kObjcopy && arg == "--decompress-debug-sections") {
     a.copy.decompress = true;
+  } else if (arg == "-M" || arg == "--merge-notes") {
+    a.copy.merge_notes = elf::CopyOptions::MergeNotes::kYes;
+  } else if (arg == "--no-merge-notes") {
+    a.copy.merge_notes = elf::CopyOptions::MergeNotes::kNo;
   } else if (tool == CopyTool::kObjcopy && arg == "--weaken") {
     a.copy.weaken = true;
   } else if (tool == CopyTool::kObjcopy && arg == "--localize-hidden") {

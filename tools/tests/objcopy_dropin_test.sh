@@ -239,6 +239,32 @@ done
 check "x86_64-groups.o -R every data member: the group goes = GNU" same objcopy x86_64-groups.o -R .data.g1 -R .data2.g1
 check "x86_64-groups.o -R one member: the group stays = GNU" same objcopy x86_64-groups.o -R .data2.g1
 check "x86_64-groups.o strip --strip-unneeded -R both = GNU" same strip x86_64-groups.o --strip-unneeded -R .data.g1 -R .data2.g1
+# GNU build-attribute notes (gas --generate-missing-build-notes, annobin): GNU merges them by default
+# unless only debugging information is stripped; elfhash refuses instead of differing.
+build_notes() {
+  printf '.text\n.globl _start\n_start: ret\n' > n.s && as --generate-missing-build-notes=yes -o n.o n.s && ld -o n.exe n.o
+}
+notes_refused() {  # notes_refused TOOL OPTIONS...: exit 2 naming the notes, no output
+  local tool=$1; shift; build_notes || return 1; rm -f e.out
+  if [ "$tool" = strip ]; then "$E" strip "$@" -o e.out n.exe 2>err.txt; else "$E" objcopy "$@" n.exe e.out 2>err.txt; fi
+  [ $? = 2 ] && [ ! -e e.out ] && grep -q 'build-attribute notes of .gnu.build.attributes' err.txt
+}
+notes_same() {  # notes_same FILE TOOL OPTIONS...: GNU and elfhash give the same bytes on FILE
+  local f=$1 tool=$2; shift 2; rm -f g.out e.out
+  if [ "$tool" = objcopy ]; then objcopy "$@" "$f" g.out && "$E" objcopy "$@" "$f" e.out
+  else strip "$@" -o g.out "$f" && "$E" strip "$@" -o e.out "$f"; fi && cmp g.out e.out
+}
+check "objcopy of a file with .gnu.build.attributes (GNU merges by default) refused, exit 2" notes_refused objcopy
+check "strip of a file with .gnu.build.attributes (GNU merges by default) refused, exit 2" notes_refused strip
+check "-M -g: merging asked for explicitly, refused, exit 2" notes_refused objcopy -M -g
+check "--no-merge-notes: the notes are copied = GNU" notes_same n.exe objcopy --no-merge-notes
+check "--strip-all --no-merge-notes = GNU" notes_same n.exe strip --strip-all --no-merge-notes
+check "-g (GNU does not merge then) = GNU" notes_same n.exe strip -g
+relocated_notes() {  # GNU cannot merge notes that have relocations, so it copies them: elfhash too
+  printf '.text\nf: ret\n' > nr.s && as --generate-missing-build-notes=yes -o nr.o nr.s &&
+    readelf -SW nr.o | grep -q 'rela.gnu.build.attributes' && notes_same nr.o objcopy
+}
+check "a relocatable with relocations against its notes (GNU cannot merge them) = GNU" relocated_notes
 check "--add-symbol ,before= refused, exit 2" refused objcopy "flag 'before=main'" --add-symbol x=1,before=main -- x86_64-bindings.o
 check "--add-symbol ,indirect refused, exit 2" refused objcopy "flag 'indirect'" --add-symbol x=1,indirect -- x86_64-bindings.o
 usage_error() {  # usage_error 'MESSAGE' OPTIONS...: exit 1 like GNU's fatal(), the message, no output
