@@ -623,7 +623,11 @@ Status filter_symbols(Object& o, const CopyOptions& opt) {
     Fate fate = symbol_fate(facts[i], used[i + 1]);
     if (fate == Fate::kRefuse)
       return make_error(o.input().path(), kNoOffset,
-                        fmt::format("cannot strip symbol '{}': it is named in a relocation", y.name));
+                        // GNU's words (filter_symbols); GNU then writes the file with the symbol and
+                        // exits 1, elfhash writes nothing.
+                        fmt::format("not stripping symbol `{}' because it is named in a relocation "
+                                    "(elfhash writes no output then)",
+                                    y.name));
     y.removed = fate == Fate::kDrop;
     if (!y.removed && binding.any()) apply_binding(y, binding);
   }

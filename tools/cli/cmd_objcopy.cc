@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "elf/archive.h"
 #include "elf/copy.h"
 #include "elf/mapped_file.h"
 #include "tools/cli/commands.h"
@@ -74,6 +75,12 @@ int cmd_objcopy(int argc, char** argv) {
   const std::string& path = a.positional[0];
   auto in = MappedFile::open(path);
   if (!in) return report(in.error(), kExitError);
+  if (elf::is_archive((*in)->bytes())) {
+    const std::string out = a.positional.size() == 2 ? a.positional[1] : path;
+    if (auto st = copy_archive_file(*in, out, a); !st) return report(st.error(), kExitError);
+    if (auto fin = finish_output(path, out, "", a, (*in)->stat()); !fin) return report(fin.error(), kExitError);
+    return kExitOk;
+  }
   std::string target;
   auto image = check_input(*in, a, &target);
   if (!image) return report(image.error(), kExitError);

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <optional>
 
+#include "elf/archive.h"
 #include "elf/copy.h"
 #include "elf/mapped_file.h"
 #include "merkle/modsig/trailer.h"
@@ -43,6 +44,11 @@ GNU strip for kernel modules. Files are processed in parallel.
 std::optional<Error> strip_one(const std::string& path, const std::string& out, const ParsedCopyArgs& a) {
   auto in = MappedFile::open(path);
   if (!in) return in.error();
+  if (elf::is_archive((*in)->bytes())) {
+    if (auto st = copy_archive_file(*in, out, a); !st) return st.error();
+    if (auto fin = finish_output(path, out, "", a, (*in)->stat()); !fin) return fin.error();
+    return std::nullopt;
+  }
   std::string target;
   auto image = check_input(*in, a, &target);
   if (!image) return image.error();

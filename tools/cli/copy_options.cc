@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "elf/archive.h"
+#include "elf/atomic_file.h"
 #include "elf/reader.h"
 #include "elf/small_file.h"
 #include "merkle/modsig/trailer.h"
@@ -362,10 +364,12 @@ bool flag_option(CopyTool tool, std::string_view arg, ParsedCopyArgs& a) {
     a.copy.keep_file_symbols = true;
   } else if (arg == "-p" || arg == "--preserve-dates") {
     a.preserve_dates = true;
-  } else if (arg == "-D" || arg == "--enable-deterministic-archives" || arg == "-U" ||
-             arg == "--disable-deterministic-archives") {
-    // Only archive member headers differ with -D/-U; elfhash writes no archives (an archive input is
-    // refused as not ELF), so for its inputs both are GNU's output unchanged.
+  } else if (arg == "-D" || arg == "--enable-deterministic-archives") {
+    a.nondeterministic = false;  // Debian's binutils default, and elfhash's only archive layout
+  } else if (arg == "-U" || arg == "--disable-deterministic-archives") {
+    // Only archive member headers differ (GNU then stamps them with its temporary files' times
+    // and owners); an ELF output is the same, an archive with -U is refused (copy_archive_file).
+    a.nondeterministic = true;
   } else if (arg == "-v" || arg == "--verbose") {
     a.verbose = true;
   } else if (arg == "-V" || arg == "--version") {
@@ -467,6 +471,20 @@ Result<elf::ElfFile> check_input(const std::shared_ptr<MappedFile>& in, const Pa
       return make_error(path, 0, fmt::format("target '{}' is not the input's format '{}': elfhash does not convert "
                                              "between ELF formats", t, *target));
   return elf;
+}
+
+Status copy_archive_file(const std::shared_ptr<MappedFile>& in, const std::string& out, const ParsedCopyArgs& a) {
+  const std::string& path = in->path();
+  auto refuse = [&](std::string_view what) {
+    return make_error(path, 0, fmt::format("{} with an archive: elfhash does not support that", what));
+  };
+  if (a.nondeterministic) return refuse("-U/--disable-deterministic-archives (GNU stamps members with its temporary files' times)");
+  if (a.verbose) return refuse("-v/--verbose");
+  if (a.format != elf::OutputFormat::kElf) return refuse("-O binary");
+  if (!a.targets.empty()) return refuse("-I/-O/-F");
+  EH_ASSIGN(auto bytes, elf::copy_archive(in->bytes(), path, a.copy));
+  EH_TRY(in->check_unchanged());
+  return write_file_atomic(out, bytes, in->mode(), a.fsync);
 }
 
 Status finish_output(const std::string& in, const std::string& out, const std::string& target,

@@ -26,6 +26,7 @@ struct ParsedCopyArgs {
   bool version = false;         // -V/--version
   bool verbose = false;         // -v/--verbose
   bool preserve_dates = false;  // -p/--preserve-dates
+  bool nondeterministic = false;  // -U/--disable-deterministic-archives (archives only)
   std::vector<std::string> targets;  // -I/-O/-F ELF target names: must be the input's own
   uint64_t pad_to = 0;          // --pad-to ADDRESS (-O binary only)
   bool has_pad_to = false;
@@ -48,6 +49,11 @@ std::string gnu_target_name(const elf::ElfFile& f);
 // the input's own format. Returns the ELF image parsed (the input, or its prefix before the trailer),
 // which run_copy then uses instead of parsing it again, and stores the target name.
 Result<elf::ElfFile> check_input(const std::shared_ptr<MappedFile>& in, const ParsedCopyArgs& a, std::string* target);
+
+// An ar archive input (binutils copy_archive): each member copied, the archive written to `out`
+// atomically. Options GNU would apply differently to an archive (-U, -v, -O binary, a trailer) are
+// refused.
+Status copy_archive_file(const std::shared_ptr<MappedFile>& in, const std::string& out, const ParsedCopyArgs& a);
 
 // -p and -v after one file was written: GNU copies the input's access/modification times and
 // prints "copy from `IN' [T] to `OUT' [T]".

@@ -267,6 +267,29 @@ relocated_notes() {  # GNU cannot merge notes that have relocations, so it copie
 check "a relocatable with relocations against its notes (GNU cannot merge them) = GNU" relocated_notes
 check "--add-symbol ,before= refused, exit 2" refused objcopy "flag 'before=main'" --add-symbol x=1,before=main -- x86_64-bindings.o
 check "--add-symbol ,indirect refused, exit 2" refused objcopy "flag 'indirect'" --add-symbol x=1,indirect -- x86_64-bindings.o
+# --- ar archives (binutils copy_archive): members copied, the archive rewritten deterministically ---
+mkdir -p ar && cp "$FX/x86_64-module.o" ar/m1.o && cp "$FX/cross-i386.o" ar/abcdefghijklmno.o &&
+  cp "$FX/x86_64-groups.o" ar/abcdefghijklmnop.o && cp "$FX/x86_64-bindings.o" ar/a_very_long_member_name.o &&
+  printf 'not an object\n' > ar/notes.txt
+(cd ar && rm -f odd.a even.a nd.a && ar rcD odd.a m1.o a_very_long_member_name.o &&
+  ar rcD even.a m1.o abcdefghijklmno.o abcdefghijklmnop.o notes.txt a_very_long_member_name.o &&
+  ar rcU nd.a m1.o abcdefghijklmno.o)
+same_t() { local FX=$T; same "$@"; }        # same/refused on files made here, under $T
+refused_t() { local FX=$T; refused "$@"; }
+for a in odd.a even.a nd.a; do
+  for o in -g --strip-unneeded --strip-all "-R .comment -g" "-x -g"; do
+    check "ar/$a strip $o = GNU" same_t strip ar/$a $o
+  done
+  check "ar/$a strip (default --strip-all: no symbol map) = GNU" same_t strip ar/$a
+  check "ar/$a objcopy --localize-hidden = GNU" same_t objcopy ar/$a --localize-hidden
+  check "ar/$a objcopy (plain copy) = GNU" same_t objcopy ar/$a
+done
+ar_in_place() { cp ar/even.a ip.a && "$E" strip -g ip.a && strip -g -o g.a ar/even.a && cmp ip.a g.a; }
+check "strip -g of an archive in place = GNU's bytes" ar_in_place
+check "-U with an archive refused, exit 2" refused_t strip -U -U -g -- ar/odd.a
+thin_refused() { (cd ar && rm -f ../thin.a && ar rcT ../thin.a m1.o) && rm -f e.out &&
+  "$E" strip -g -o e.out thin.a 2>err.txt; [ $? = 2 ] && [ ! -e e.out ] && grep -q 'thin archives' err.txt; }
+check "a thin archive is refused (GNU: not supported either)" thin_refused
 usage_error() {  # usage_error 'MESSAGE' OPTIONS...: exit 1 like GNU's fatal(), the message, no output
   local msg=$1; shift; rm -f e.out
   "$E" objcopy "$@" "$FX/x86_64-bindings.o" e.out 2>err.txt; local rc=$?
