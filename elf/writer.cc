@@ -284,7 +284,9 @@ Status Planner::encode_relocs(OutSection& os) {
 // (found by fuzz_objcopy: the output did not copy again).
 Status Planner::renumber_reloc_symbols(OutSection& os) {
   Section& s = *os.src;
-  if (syms_identity_ && !s.contents_changed) {
+  // Without an output .symtab (no symbol kept, not relocatable) every entry must name symbol 0: the
+  // identity shortcut does not hold then (found by fuzz_objcopy: a stale index copied raw).
+  if (has_symtab_ && syms_identity_ && !s.contents_changed) {
     os.in_off = static_cast<int64_t>(s.hdr.offset);  // symbol indices unchanged: bytes are valid as they are
     return ok_status();
   }
@@ -303,7 +305,7 @@ Status Planner::renumber_reloc_symbols(OutSection& os) {
     if (sym > nsyms)
       return make_error(o_.input().path(), s.contents_changed ? kNoOffset : s.hdr.offset + off,
                         invalid_reloc_symbol(s.name, off / es, sym));
-    uint32_t out = sym_out_[sym];
+    uint32_t out = has_symtab_ ? sym_out_[sym] : 0;
     if (out == 0)
       return err(&s, fmt::format("relocation {} in {} refers to symbol '{}', which is removed", off / es, s.name,
                                  o_.symbols[sym - 1].name));
