@@ -5,9 +5,12 @@
 # by elfhash (exit 2: an option or an edit it does not support; never a silent difference).
 #   usage: distro_strip_parity.sh [--sample N] [FILE|DIR...]
 #   default corpus: /usr/bin, /usr/lib/x86_64-linux-gnu and the cached Debian modules in ~/.cache/elfhash
-#   --sample N: the first N ELF files of the sorted corpus (CI uses a sample). Exit 1 if any output
+#   Static libraries (*.a archives) get dh_strip's and makepkg's static-library recipes.
+#   --sample N: the first N ELF files of the sorted corpus and its first N/4 static libraries (CI uses
+#   a sample). Exit 1 if any output
 #   differs from GNU's (a refusal is counted, not failed).
 set -uo pipefail
+set -f  # the recipes' -R patterns (.gnu.lto_*) are binutils globs, not the shell's
 E=${ELFHASH:-$(cd "$(dirname "$0")/../.." && pwd)/bazel-bin/tools/elfhash}
 sample=0
 if [ "${1:-}" = --sample ]; then sample=$2; shift 2; fi
@@ -19,10 +22,17 @@ trap 'rm -rf "$tmp"' EXIT
 # ELF executables, shared objects and modules: regular files starting with \x7fELF.
 find "${roots[@]}" -type f \( -perm -u+x -o -name '*.so*' -o -name '*.ko' \) 2>/dev/null | LC_ALL=C sort |
   while IFS= read -r f; do [ "$(head -c 4 "$f" 2>/dev/null)" = $'\x7fELF' ] && echo "$f"; done >"$tmp/corpus"
-((sample > 0)) && head -n "$sample" "$tmp/corpus" >"$tmp/c2" && mv "$tmp/c2" "$tmp/corpus"
+# Static libraries: ar archives (dh_strip and makepkg strip them member by member).
+find "${roots[@]}" -type f -name '*.a' 2>/dev/null | LC_ALL=C sort |
+  while IFS= read -r f; do [ "$(head -c 8 "$f" 2>/dev/null | tr -d '\0')" = '!<arch>' ] && echo "$f"; done >"$tmp/archives"
+if ((sample > 0)); then
+  head -n "$sample" "$tmp/corpus" >"$tmp/c2" && mv "$tmp/c2" "$tmp/corpus"
+  head -n $(((sample + 3) / 4)) "$tmp/archives" >"$tmp/a2" && mv "$tmp/a2" "$tmp/archives"
+fi
+cat "$tmp/archives" >>"$tmp/corpus"
 
-kind() {  # exec | shlib | module | other, as dh_strip and makepkg classify files
-  case $1 in *.ko) echo module; return;; esac
+kind() {  # exec | shlib | module | static | other, as dh_strip and makepkg classify files
+  case $1 in *.ko) echo module; return;; *.a) echo static; return;; esac
   local t; t=$(readelf -h "$1" 2>/dev/null | awk '/Type:/{print $2}')
   case $t in EXEC) echo exec;; DYN) case $1 in *.so|*.so.*) echo shlib;; *) echo exec;; esac;; *) echo other;; esac
 }
@@ -37,6 +47,8 @@ find-debuginfo-module module strip --strip-debug --keep-section .BTF
 makepkg-module module strip --strip-debug
 makepkg-exec exec strip --strip-all
 makepkg-shlib shlib strip --strip-unneeded
+dh_strip-static static strip --strip-debug --remove-section=.comment --remove-section=.note --enable-deterministic-archives -R .gnu.lto_* -R .gnu.debuglto_* -N __gnu_lto_slim -N __gnu_lto_v1
+makepkg-static static strip --strip-debug
 EOF
 }
 declare -A same diff refused
@@ -59,7 +71,7 @@ while IFS= read -r f; do
     else diff[$name]=$((${diff[$name]:-0} + 1)); bad=1; echo "DIFF $name $f"; fi
   done < <(recipes)
 done <"$tmp/corpus"
-echo "corpus: $(wc -l <"$tmp/corpus") ELF files"
+echo "corpus: $(wc -l <"$tmp/corpus") files ($(wc -l <"$tmp/archives") of them static libraries)"
 p=0 fl=0
 while read -r name _; do
   printf '%-24s same %6d  differ %4d  refused %6d\n' "$name" "${same[$name]:-0}" "${diff[$name]:-0}" "${refused[$name]:-0}"
