@@ -3,11 +3,18 @@
 //   byte 0        number of option records (low 4 bits)
 //   records       opcode byte, then its operands (below); strings are NUL-terminated (at most 64 bytes)
 //   the rest      the ELF file
-// Opcodes (mod 11): 0 -R STR, 1 -j STR, 2 --set-section-flags STR=FLAGS (2 bytes of flag words),
-// 3 strip mode (byte % 3: none, --strip-debug, --strip-unneeded), 4 -w (byte & 1), 5 -N STR,
-// 6 --strip-unneeded-symbol STR, 7 --add-section STR=BYTES, 8 --update-section STR=BYTES,
-// 9 --dump-section STR, 10 in-memory update (seal's .module_hashes) STR=BYTES; BYTES is a length byte
-// then that many bytes, given to the library as a memfd (a regular file) like a user's file.
+// Opcodes (mod 33): 0 -R STR, 1 -j STR, 2 --set-section-flags STR=FLAGS (2 bytes of flag words),
+// 3 strip mode (byte % 7: every StripMode), 4 -w (byte & 1), 5 -N STR, 6 --strip-unneeded-symbol STR,
+// 7 --add-section STR=BYTES, 8 --update-section STR=BYTES, 9 --dump-section STR, 10 in-memory update
+// (seal's .module_hashes) STR=BYTES, 11 -x/-X (byte % 3), 12 --keep-file-symbols, 13 -K STR,
+// 14 --keep-section STR, 15 --remove-relocations STR, 16 --rename-section STR=STR[,FLAGS] (a flag
+// byte, then 2 bytes of flag words), 17 --set-section-alignment STR=2^(byte % 16),
+// 18 --add-gnu-debuglink BYTES, 19 --prefix-symbols STR, 20 --prefix-alloc-sections STR,
+// 21 --compress-debug-sections (byte % 3), 22 --decompress-debug-sections, 23 -W STR, 24 --weaken,
+// 25 -L STR, 26 -G STR, 27 --localize-hidden, 28 --globalize-symbol STR, 29 --redefine-sym STR=STR,
+// 30 --add-symbol STR=[STR:]VALUE,FLAGS (4 value bytes, a flags byte), 31 --elf-stt-common
+// (byte % 3), 32 --merge-notes (byte % 3). BYTES is a length byte then that many bytes, given to the
+// library as a memfd (a regular file) like a user's file.
 // The kernel's command lines (spec §5) are seeds (tools/fuzz.sh). Hook: a new CopyOptions field gets
 // an opcode here.
 #include <sys/mman.h>
@@ -76,7 +83,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   CopyOptions opt;
   std::vector<int> fds;
   for (int r = data[0] & 15; r > 0 && c.n; --r) {
-    const uint8_t op = c.byte() % 11;
+    const uint8_t op = c.byte() % 33;
     switch (op) {
       case 0: opt.remove_sections.add(c.str()); break;
       case 1: opt.only_sections.add(c.str()); break;
@@ -86,7 +93,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (!pat.empty()) opt.set_flags.emplace_back(pat, flags & 0x3fff);
         break;
       }
-      case 3: opt.strip = static_cast<StripMode>(c.byte() % 3); break;
+      case 3: opt.strip = static_cast<StripMode>(c.byte() % 7); break;
       case 4: opt.wildcard = c.byte() & 1; break;
       case 5: opt.strip_symbols.push_back(c.str()); break;
       case 6: opt.strip_unneeded_symbols.push_back(c.str()); break;
@@ -106,6 +113,58 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         opt.update_contents.emplace_back(name, c.bytes());
         break;
       }
+      case 11: opt.discard = static_cast<DiscardLocals>(c.byte() % 3); break;
+      case 12: opt.keep_file_symbols = true; break;
+      case 13: opt.keep_symbols.push_back(c.str()); break;
+      case 14: opt.keep_sections.add(c.str()); break;
+      case 15: opt.remove_relocations.add(c.str()); break;
+      case 16: {
+        CopyOptions::Rename r;
+        r.from = c.str();
+        r.to = c.str();
+        r.has_flags = c.byte() & 1;
+        r.flags = (c.byte() | (uint32_t{c.byte()} << 8)) & 0x3fff;
+        if (!r.from.empty() && !r.to.empty()) opt.rename_sections.push_back(std::move(r));
+        break;
+      }
+      case 17: {
+        std::string pat = c.str();
+        opt.set_alignment.emplace_back(pat, uint64_t{1} << (c.byte() % 16));
+        break;
+      }
+      case 18: {
+        int fd = memfd_with(c.bytes());
+        if (fd < 0) break;
+        fds.push_back(fd);
+        opt.gnu_debuglink = fd_path(fd);
+        break;
+      }
+      case 19: opt.prefix_symbols = c.str(); break;
+      case 20: opt.prefix_alloc_sections = c.str(); break;
+      case 21: opt.compress = static_cast<CopyOptions::Compress>(c.byte() % 3); break;
+      case 22: opt.decompress = true; break;
+      case 23: opt.weaken_symbols.push_back(c.str()); break;
+      case 24: opt.weaken = true; break;
+      case 25: opt.localize_symbols.push_back(c.str()); break;
+      case 26: opt.keep_global_symbols.push_back(c.str()); break;
+      case 27: opt.localize_hidden = true; break;
+      case 28: opt.globalize_symbols.push_back(c.str()); break;
+      case 29: {
+        std::string from = c.str(), to = c.str();
+        opt.redefine_symbols.emplace_back(from, to);
+        break;
+      }
+      case 30: {
+        CopyOptions::AddSymbol a;
+        a.name = c.str();
+        a.section = c.str();
+        for (int i = 0; i < 4; ++i) a.value |= uint64_t{c.byte()} << (8 * i);
+        a.flags = c.byte();
+        opt.add_symbols.push_back(std::move(a));
+        break;
+      }
+      case 31: opt.stt_common = static_cast<CopyOptions::SttCommon>(c.byte() % 3); break;
+      case 32: opt.merge_notes = static_cast<CopyOptions::MergeNotes>(c.byte() % 3); break;
     }
   }
   auto out = copy_to_memory({c.p, c.n}, "fuzz", opt);
