@@ -88,6 +88,12 @@ for f in "$raw"/*; do
   { printf "${objcopy_opts[$((i % ${#objcopy_opts[@]}))]}"; cat "$f"; } >"$out/seeds/objcopy/$(basename "$f")"
   i=$((i + 1))
 done
+# An ar archive of two fixtures (copy_archive): with --strip-debug, and plain.
+if (cd "$out/fixtures" && rm -f "$out/seeds/lib.a" && ar rcD "$out/seeds/lib.a" x86_64-module.o cross-i386.o) 2>/dev/null; then
+  { printf '\x01\x03\x01'; cat "$out/seeds/lib.a"; } >"$out/seeds/objcopy/archive-strip-debug"
+  { printf '\x00'; cat "$out/seeds/lib.a"; } >"$out/seeds/objcopy/archive-copy"
+  rm -f "$out/seeds/lib.a"
+fi
 # fuzz_order: modules.order texts; fuzz_cli: a command byte (objcopy, strip, seal, tree), then argv
 # split on NUL bytes.
 rm -rf "$out/seeds/order" "$out/seeds/cli" && mkdir -p "$out/seeds/order" "$out/seeds/cli"

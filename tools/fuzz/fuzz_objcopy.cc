@@ -2,7 +2,7 @@
 // every CopyOptions field drawn from the input. Input layout:
 //   byte 0        number of option records (low 4 bits)
 //   records       opcode byte, then its operands (below); strings are NUL-terminated (at most 64 bytes)
-//   the rest      the ELF file
+//   the rest      the ELF file, or an ar archive of them (copy_archive)
 // Opcodes (mod 33): 0 -R STR, 1 -j STR, 2 --set-section-flags STR=FLAGS (2 bytes of flag words),
 // 3 strip mode (byte % 7: every StripMode), 4 -w (byte & 1), 5 -N STR, 6 --strip-unneeded-symbol STR,
 // 7 --add-section STR=BYTES, 8 --update-section STR=BYTES, 9 --dump-section STR, 10 in-memory update
@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "elf/archive.h"
 #include "elf/copy.h"
 #include "elf/ops.h"
 
@@ -167,12 +168,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       case 32: opt.merge_notes = static_cast<CopyOptions::MergeNotes>(c.byte() % 3); break;
     }
   }
-  auto out = copy_to_memory({c.p, c.n}, "fuzz", opt);
+  // An ar archive (static library) goes through copy_archive, as `strip lib.a` does.
+  auto copy = [](std::span<const uint8_t> in, const char* name, const CopyOptions& o) {
+    return is_archive(in) ? copy_archive(in, name, o) : copy_to_memory(in, name, o);
+  };
+  auto out = copy({c.p, c.n}, "fuzz", opt);
   for (int fd : fds) close(fd);
   if (!out.ok()) return 0;
   // Whatever objcopy writes must itself be readable, and copying it again must succeed.
   CopyOptions plain;
-  auto again = copy_to_memory(*out, "fuzz-out", plain);
+  auto again = copy(*out, "fuzz-out", plain);
   if (!again.ok()) {
     std::fprintf(stderr, "fuzz_objcopy: the output does not copy again: %s\n", again.error().str().c_str());
     __builtin_trap();
