@@ -203,10 +203,15 @@ Status apply_renames(Object& o, const CopyOptions& opt, uint64_t& budget) {
     }
     if (alloc && !opt.prefix_alloc_sections.empty()) s->name = opt.prefix_alloc_sections + s->name;
   }
-  for (auto& r : o.sections)
-    if (!r->removed && o.is_attached_reloc(*r) && r->info_section->name != std::string_view(r->name).substr(
-                                                        r->hdr.type == SHT_RELA ? 5 : 4))
-      r->name = (r->hdr.type == SHT_RELA ? ".rela" : ".rel") + r->info_section->name;
+  for (auto& r : o.sections) {
+    if (r->removed || !o.is_attached_reloc(*r)) continue;
+    // The name after ".rela"/".rel"; a hostile input's relocation section may have a shorter name
+    // (found by fuzz_objcopy: substr threw std::out_of_range).
+    const std::string_view name = r->name;
+    const size_t prefix = r->hdr.type == SHT_RELA ? 5 : 4;
+    const std::string_view target = name.size() >= prefix ? name.substr(prefix) : std::string_view();
+    if (r->info_section->name != target) r->name = (r->hdr.type == SHT_RELA ? ".rela" : ".rel") + r->info_section->name;
+  }
   return ok_status();
 }
 
