@@ -340,7 +340,10 @@ Status Planner::encode_group(OutSection& os) {
   os.bytes = buf;
   os.hdr.size = buf.size();
   os.hdr.link = symtab_idx_;
-  if (has_symtab_) {
+  // Without an output .symtab (no symbol kept in a file that is not relocatable) the signature is
+  // gone too: found by fuzz_objcopy, the group was written with sh_link 0.
+  if (!has_symtab_) return err(&g, fmt::format("group section {} signature symbol {} is missing", g.name, g.hdr.info));
+  {
     uint32_t sig = g.hdr.info;
     if (sig == 0 || sig >= sym_out_.size() || sym_out_[sig] == 0)
       return err(&g, fmt::format("group section {} signature symbol {} is missing", g.name, sig));
