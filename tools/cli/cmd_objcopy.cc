@@ -78,7 +78,6 @@ int cmd_objcopy(int argc, char** argv) {
   if (elf::is_archive((*in)->bytes())) {
     const std::string out = a.positional.size() == 2 ? a.positional[1] : path;
     if (auto st = copy_archive_file(*in, out, a); !st) return report(st.error(), kExitError);
-    if (auto fin = finish_output(path, out, "", a, (*in)->stat()); !fin) return report(fin.error(), kExitError);
     return kExitOk;
   }
   std::string target;

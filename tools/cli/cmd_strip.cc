@@ -46,7 +46,6 @@ std::optional<Error> strip_one(const std::string& path, const std::string& out, 
   if (!in) return in.error();
   if (elf::is_archive((*in)->bytes())) {
     if (auto st = copy_archive_file(*in, out, a); !st) return st.error();
-    if (auto fin = finish_output(path, out, "", a, (*in)->stat()); !fin) return fin.error();
     return std::nullopt;
   }
   std::string target;

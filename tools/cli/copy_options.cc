@@ -484,7 +484,8 @@ Status copy_archive_file(const std::shared_ptr<MappedFile>& in, const std::strin
   if (!a.targets.empty()) return refuse("-I/-O/-F");
   EH_ASSIGN(auto bytes, elf::copy_archive(in->bytes(), path, a.copy));
   EH_TRY(in->check_unchanged());
-  return write_file_atomic(out, bytes, in->mode(), a.fsync);
+  EH_TRY(write_file_atomic(out, bytes, in->mode(), a.fsync));
+  return finish_output(path, out, "", a, in->stat());  // -p (-v was refused above)
 }
 
 Status finish_output(const std::string& in, const std::string& out, const std::string& target,

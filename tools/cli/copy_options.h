@@ -51,8 +51,8 @@ std::string gnu_target_name(const elf::ElfFile& f);
 Result<elf::ElfFile> check_input(const std::shared_ptr<MappedFile>& in, const ParsedCopyArgs& a, std::string* target);
 
 // An ar archive input (binutils copy_archive): each member copied, the archive written to `out`
-// atomically. Options GNU would apply differently to an archive (-U, -v, -O binary, a trailer) are
-// refused.
+// atomically, then -p applied as finish_output does. Options GNU would apply differently to an
+// archive (-U, -v, -O binary, -I/-O/-F) are refused.
 Status copy_archive_file(const std::shared_ptr<MappedFile>& in, const std::string& out, const ParsedCopyArgs& a);
 
 // -p and -v after one file was written: GNU copies the input's access/modification times and
