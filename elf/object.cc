@@ -172,8 +172,8 @@ Section* Object::find(std::string_view name) const {
 SectionKind Object::kind(const Section& s) const {
   SectionKind k;
   const bool attached = is_attached_reloc(s);
-  k.regenerated = &s == symtab || (symtab && &s == symtab->link) || &s == shstrtab ||
-                  s.hdr.type == SHT_SYMTAB_SHNDX || attached;
+  k.rebuilt_strings = (symtab && &s == symtab->link) || &s == shstrtab;
+  k.regenerated = &s == symtab || k.rebuilt_strings || s.hdr.type == SHT_SYMTAB_SHNDX || attached;
   k.symbol_indices = attached || s.hdr.type == SHT_GROUP;
   k.section_indices = s.hdr.type == SHT_GROUP;
   k.opaque_symbol_indices = symtab && s.link == symtab &&

@@ -61,6 +61,9 @@ struct SectionKind {
   // Rebuilt by the writer like binutils (.symtab, its .strtab, .shstrtab, SHT_SYMTAB_SHNDX, attached
   // relocation sections): never matched by -R/-j, never copied.
   bool regenerated = false;
+  // One of the string tables the writer rebuilds (.shstrtab, .symtab's .strtab): a kept section
+  // cannot keep offsets into it.
+  bool rebuilt_strings = false;
   // Contents hold .symtab indices that the writer renumbers (attached relocations; a group's
   // signature is its sh_info).
   bool symbol_indices = false;

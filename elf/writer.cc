@@ -75,9 +75,6 @@ class Planner {
   Result<OutputPlan> run();
 
  private:
-  bool rebuilt_string_table(const Section& t) const {
-    return &t == o_.shstrtab || (o_.symtab && &t == o_.symtab->link);
-  }
   Error err(const Section* s, std::string msg) const {
     uint64_t off = s && s->in_index ? o_.input().shdr_offset(s->in_index) : kNoOffset;
     return make_error(o_.input().path(), off, std::move(msg));
@@ -370,7 +367,7 @@ Status Planner::resolve_links(OutSection& os) {
     // sections (e.g. .llvm_addrsig) hold symbol indices that the rebuilt .symtab no longer matches,
     // and a zero link makes linkers ignore them.
     os.hdr.link = 0;
-  } else if (s.link && rebuilt_string_table(*s.link)) {
+  } else if (s.link && o_.kind(*s.link).rebuilt_strings) {
     // The section-name table and .strtab are rebuilt from what the output keeps, so the offsets of a
     // section that draws its own strings from them (a hostile file's .dynsym sharing .shstrtab, found
     // by fuzz_objcopy) would name past or into the wrong strings. binutils rejects such a file.
