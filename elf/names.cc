@@ -116,10 +116,10 @@ std::string segment_type_name(uint32_t t) {
     case PT_NOTE: return "PT_NOTE";
     case PT_PHDR: return "PT_PHDR";
     case PT_TLS: return "PT_TLS";
-    case 0x6474e550: return "PT_GNU_EH_FRAME";
-    case 0x6474e551: return "PT_GNU_STACK";
-    case 0x6474e552: return "PT_GNU_RELRO";
-    case 0x6474e553: return "PT_GNU_PROPERTY";
+    case PT_GNU_EH_FRAME: return "PT_GNU_EH_FRAME";
+    case PT_GNU_STACK: return "PT_GNU_STACK";
+    case PT_GNU_RELRO: return "PT_GNU_RELRO";
+    case PT_GNU_PROPERTY: return "PT_GNU_PROPERTY";
     default: return hex(t);
   }
 }

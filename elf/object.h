@@ -29,6 +29,9 @@ struct Section {
   Section* info_section = nullptr;  // sh_info as a section (REL/RELA target, SHF_INFO_LINK)
   bool removed = false;
   bool contents_changed = false;
+  // hdr.link and hdr.info are written as they are, not renumbered (--only-keep-debug's NOBITS
+  // sections; SHF_LINK_ORDER's link is still renumbered, as binutils does).
+  bool raw_links = false;
 
   bool is_alloc() const { return hdr.flags & SHF_ALLOC; }
   bool is_nobits() const { return hdr.type == SHT_NOBITS; }
@@ -94,6 +97,10 @@ class Object {
   // Names the operations made (--prefix-symbols): Sym::name points into these or into the input.
   std::deque<std::string> owned_names;
 
+  // The allocated sections no longer hold the input's bytes (--only-keep-debug made them NOBITS): the
+  // writer lays them and the program headers out again as binutils does (elf/segment_layout.h)
+  // instead of copying the input's loaded bytes.
+  bool relayout_segments = false;
   // Bytes the command line added (--add-section / --update-section contents), for the output bound.
   uint64_t added_bytes = 0;
   // The most bytes the output may have (elf/limits.h).

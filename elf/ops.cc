@@ -282,32 +282,8 @@ Status place_new_contents_in_segment(Object& o, Section& s) {
 // those edits rather than write different headers silently. Sizes are pinned by update_one.
 }  // namespace
 
-// BFD lays out PT_LOAD contents itself even on a plain copy: each segment at the lowest offset past
-// the previous one that is congruent with its address (bfd/elf.c
-// assign_file_positions_for_load_sections). An input whose linker left a whole page or more between
-// segments (Debian's /usr/bin/node) comes out of GNU re-packed; elfhash keeps every allocated byte in
-// place, so it refuses such inputs.
-static Status check_load_packing(const Object& o) {
-  std::vector<const ProgramHeader*> loads;
-  for (const auto& p : o.segments)
-    if (p.type == PT_LOAD && p.filesz > 0) loads.push_back(&p);
-  std::sort(loads.begin(), loads.end(), [](auto* a, auto* b) { return a->offset < b->offset; });
-  uint64_t end = o.header.phoff + uint64_t{o.header.phnum} * o.header.phentsize;
-  for (const ProgramHeader* p : loads) {
-    const uint64_t page = std::max<uint64_t>(p->align, 1);
-    if (p->offset > end && p->offset - end >= page)
-      return make_error(o.input().path(), p->offset,
-                        fmt::format("PT_LOAD at file offset {:#x} leaves {:#x} bytes unused before it: GNU objcopy "
-                                    "moves such segments down, elfhash keeps offsets and does not support this file",
-                                    p->offset, p->offset - end));
-    end = std::max(end, p->offset + p->filesz);
-  }
-  return ok_status();
-}
-
 Status check_segments_kept(const Object& o) {
   if (o.segments.empty()) return ok_status();
-  EH_TRY(check_load_packing(o));
   const auto& in = o.input().sections();
   for (const auto& s : o.sections) {
     if (s->in_index == 0 || s->in_index >= in.size()) continue;
@@ -591,6 +567,18 @@ void apply_binding(Sym& y, const BindingRules& r) {
   y.info = static_cast<uint8_t>((out << 4) | y.type());
 }
 
+// binutils copy_object: in an executable or shared object without relocation sections (no
+// HAS_RELOC), every section symbol is marked unused, and BFD's ignore_sym then leaves it out of the
+// output, whatever the strip mode or -K says; on targets whose BFD keeps unused section symbols
+// (every one but x86, TargetRules::keeps_unused_section_symbols) it instead gives every output
+// section one, which elfhash does not do (docs/cli.md).
+bool drops_section_symbols(const Object& o) {
+  if (o.is_relocatable() || o.target().keeps_unused_section_symbols) return false;
+  for (const auto& s : o.sections)
+    if (o.is_attached_reloc(*s)) return false;
+  return true;
+}
+
 Status filter_symbols(Object& o, const CopyOptions& opt) {
   BindingRules binding{symbol_patterns(opt.weaken_symbols, opt.wildcard),
                        symbol_patterns(opt.localize_symbols, opt.wildcard),
@@ -608,6 +596,7 @@ Status filter_symbols(Object& o, const CopyOptions& opt) {
     if (g->hdr.info != 0 && g->hdr.info <= n) used[g->hdr.info] = 1;
   }
   bool relocs_matter = false;
+  const bool drop_section_syms = drops_section_symbols(o);
   for (size_t i = 0; i < n; ++i) {
     const Sym& y = o.symbols[i];
     SymbolFacts& f = facts[i];
@@ -633,7 +622,7 @@ Status filter_symbols(Object& o, const CopyOptions& opt) {
                         fmt::format("not stripping symbol `{}' because it is named in a relocation "
                                     "(elfhash writes no output then)",
                                     y.name));
-    y.removed = fate == Fate::kDrop;
+    y.removed = fate == Fate::kDrop || (drop_section_syms && y.type() == STT_SECTION);
     if (!y.removed && binding.any()) apply_binding(y, binding);
   }
   return ok_status();
@@ -755,20 +744,22 @@ namespace {
 
 // --only-keep-debug (binutils STRIP_NONDEBUG, setup_section): allocated sections other than notes
 // lose their contents and become NOBITS of the same size; groups, notes, debugging and other
-// non-allocated sections stay as they are. In a file with program headers GNU also rewrites the
-// layout and the segments, which elfhash does not: refused there.
+// non-allocated sections stay as they are. In a file with program headers the sections' offsets and
+// the segments are then recomputed as binutils does (elf/segment_layout.h, run by the writer).
 Status apply_only_keep_debug(Object& o, const CopyOptions& opt) {
   if (opt.strip != StripMode::kNonDebug) return ok_status();
-  if (!o.segments.empty())
-    return make_error(o.input().path(), kNoOffset,
-                      "--only-keep-debug on a file with program headers: GNU rewrites its layout and segments, "
-                      "elfhash supports relocatable files only");
+  o.relayout_segments = true;
   for (auto& s : o.sections) {
     if (s->removed || !s->is_alloc() || s->is_nobits() || s->hdr.type == SHT_NOTE || s->hdr.type == SHT_GROUP) continue;
     s->hdr.size = s->data.size();
     s->data = {};
     s->owned.reset();
     s->hdr.type = SHT_NOBITS;
+    // bfd/elf.c copy_special_section_fields: a section made NOBITS keeps the input's sh_link and
+    // sh_info numbers as they were, so a debugger can match it with the original's header; its flags
+    // are rebuilt from BFD's section flags, which have no SHF_INFO_LINK.
+    s->raw_links = true;
+    s->hdr.flags &= ~SHF_INFO_LINK;
   }
   return ok_status();
 }
@@ -891,7 +882,8 @@ Status apply(Object& o, const CopyOptions& opt) {
   EH_TRY(apply_gnu_debuglink(o, opt));
   apply_redefine_symbols(o, opt);
   apply_prefix_symbols(o, opt);
-  if (symbol_filtering_requested(opt)) EH_TRY(filter_symbols(o, opt));
+  if (symbol_filtering_requested(opt) || (!o.symbols.empty() && drops_section_symbols(o)))
+    EH_TRY(filter_symbols(o, opt));
   EH_TRY(apply_add_symbols(o, opt));
   apply_stt_common(o, opt);
   return ok_status();

@@ -13,7 +13,9 @@ constexpr TargetRules kRules[] = {
     {EM_ARM, "arm", "atdx", true, 0},
     {EM_AARCH64, "aarch64", "xd", false, 0},
     {EM_MIPS, "mips", "", false, SHN_MIPS_SCOMMON},
-    {EM_X86_64, "x86_64", "", false, SHN_X86_64_LCOMMON},
+    {EM_X86_64, "x86_64", "", false, SHN_X86_64_LCOMMON, false},
+    {EM_386, "i386", "", false, 0, false},
+    {EM_S390, "s390", "", false, 0, true, 8},
 };
 constexpr TargetRules kGeneric{};
 

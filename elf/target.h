@@ -21,6 +21,11 @@ struct TargetRules {
   // Reserved section indices that are common sections for this machine besides SHN_COMMON
   // (BFD gives them SEC_IS_COMMON: MIPS .scommon, x86-64 LARGE_COMMON); 0 = none.
   uint32_t extra_common = 0;
+  // BFD's keep_unused_section_symbols (elfxx-x86.h sets it false for i386 and x86-64): whether a
+  // copied executable without relocations keeps its section symbols (ops.cc drops_section_symbols).
+  bool keeps_unused_section_symbols = true;
+  // sh_entsize of SHT_HASH in ELF64 files (BFD's sizeof_hash_entry: 8 on 64-bit s390, else 4).
+  uint8_t hash_entry_size64 = 4;
 };
 
 const TargetRules& target_rules(uint16_t machine);

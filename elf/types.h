@@ -46,7 +46,9 @@ inline constexpr uint32_t GRP_COMDAT = 1;
 
 // Program header types.
 inline constexpr uint32_t PT_NULL = 0, PT_LOAD = 1, PT_DYNAMIC = 2, PT_INTERP = 3, PT_NOTE = 4,
-                          PT_PHDR = 6, PT_TLS = 7;
+                          PT_PHDR = 6, PT_TLS = 7, PT_GNU_EH_FRAME = 0x6474e550, PT_GNU_STACK = 0x6474e551,
+                          PT_GNU_RELRO = 0x6474e552, PT_GNU_PROPERTY = 0x6474e553, PT_GNU_SFRAME = 0x6474e554,
+                          PT_GNU_MBIND_LO = 0x6474e555, PT_GNU_MBIND_HI = PT_GNU_MBIND_LO + 4095;
 
 // Symbols.
 inline constexpr uint8_t STB_LOCAL = 0, STB_GLOBAL = 1, STB_WEAK = 2, STB_GNU_UNIQUE = 10;
@@ -79,6 +81,7 @@ struct SectionHeader {
 struct ProgramHeader {
   uint32_t type = 0, flags = 0;
   uint64_t offset = 0, vaddr = 0, paddr = 0, filesz = 0, memsz = 0, align = 0;
+  bool operator==(const ProgramHeader&) const = default;
 };
 
 // A symbol with its section index already resolved through SHT_SYMTAB_SHNDX (shndx is the real index,

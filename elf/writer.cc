@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 
 #include "elf/atomic_file.h"
@@ -12,6 +13,7 @@
 #include "elf/bytes.h"
 #include "elf/encode.h"
 #include "elf/limits.h"
+#include "elf/segment_layout.h"
 #include "elf/strtab.h"
 
 namespace elfhash::elf {
@@ -33,6 +35,26 @@ uint64_t normalized_align(uint64_t a) {
   uint64_t p = 1;
   while (p < a && p < (uint64_t{1} << 63)) p <<= 1;
   return p;
+}
+
+// The sh_entsize binutils writes for a section type, whatever the input said (bfd/elf.c
+// elf_fake_sections), or nullopt where it keeps the input's. Relocation sections are encoded by the
+// writer itself; NOBITS keeps the input's value.
+std::optional<uint64_t> bfd_entsize(uint32_t type, const Format& f, const TargetRules& t) {
+  switch (type) {
+    case SHT_INIT_ARRAY:
+    case SHT_FINI_ARRAY:
+    case SHT_PREINIT_ARRAY: return f.is64() ? 8 : 4;
+    case SHT_HASH: return f.is64() ? t.hash_entry_size64 : 4;
+    case SHT_DYNSYM: return f.sym_size();
+    case SHT_DYNAMIC: return f.is64() ? 16 : 8;
+    case SHT_GNU_versym: return 2;
+    case SHT_GNU_verdef:
+    case SHT_GNU_verneed: return 0;
+    case SHT_GROUP: return 4;
+    case SHT_GNU_HASH: return f.is64() ? 0 : 4;
+    default: return std::nullopt;
+  }
 }
 
 struct OutSection {
@@ -88,8 +110,13 @@ class Planner {
   Status renumber_reloc_symbols(OutSection& os);
   Status encode_group(OutSection& os);
   Status resolve_links(OutSection& os);
+  Status raw_links(OutSection& os);
+  bool writes_section_contents() const;
   void build_shstrtab();
   Status layout();
+  Result<uint64_t> relayout_segments();
+  Status adopt_bfd_program_headers();
+  Status check_load_packing() const;
   Status check_size(const OutSection* os, uint64_t end) const;
   void emit();
   std::vector<uint8_t>& buffer() { return plan_.buffers.emplace_back(); }
@@ -107,7 +134,12 @@ class Planner {
   std::vector<uint32_t> sym_out_;  // input symbol index -> output index (0 = removed)
   bool syms_identity_ = true;
   StringTable shstr_;
-  uint64_t fixed_end_ = 0, shoff_ = 0;
+  uint64_t shoff_ = 0;
+  // The allocated sections changed type (--only-keep-debug): they and the program headers are laid
+  // out again (elf/segment_layout.h) instead of keeping the input's bytes.
+  bool relayout_ = false;
+  uint64_t phoff_ = 0;
+  bool wrote_contents_ = false;  // writes_section_contents()
 };
 
 bool regenerated(const Object& o, const Section& s) { return o.kind(s).regenerated; }
@@ -137,6 +169,7 @@ void Planner::number_sections() {
     OutSection os;
     os.src = s;
     os.hdr = s->hdr;
+    if (auto es = bfd_entsize(s->hdr.type, f_, o_.target())) os.hdr.entsize = *es;
     os.name = s->name;
     os.deferred = o_.is_attached_reloc(*s);
     os.fixed = !o_.segments.empty() && s->is_alloc() && s->in_index != 0;
@@ -173,10 +206,7 @@ bool Planner::symtab_needed() const {
 
 bool Planner::segments_edited() const {
   const auto& in = o_.input().segments();
-  if (in.size() != o_.segments.size()) return false;
-  for (size_t i = 0; i < in.size(); ++i)
-    if (in[i].filesz != o_.segments[i].filesz || in[i].offset != o_.segments[i].offset) return true;
-  return false;
+  return in.size() == o_.segments.size() && in != o_.segments;
 }
 
 Result<uint32_t> Planner::out_index_of(const Section* s, const Section* from) const {
@@ -359,6 +389,7 @@ Status Planner::resolve_links(OutSection& os) {
     return err(&s, fmt::format("section {} (type {:#x}) may hold symbol indices elfhash cannot renumber, and this "
                                "edit renumbers the symbols; remove the section (-R {}) or keep every symbol",
                                s.name, s.hdr.type, s.name));
+  if (s.raw_links) return raw_links(os);
   if (kind.symbol_indices && !kind.section_indices) return encode_relocs(os);
   if (kind.section_indices) return encode_group(os);
   if (s.link && s.hdr.type >= SHT_LOOS && regenerated(o_, *s.link) && !o_.target().keeps_special_links) {
@@ -389,6 +420,35 @@ Status Planner::resolve_links(OutSection& os) {
     os.hdr.size = s.data.size();
   }
   return ok_status();
+}
+
+// The header numbers of a section --only-keep-debug made NOBITS. bfd/elf.c:
+// _bfd_elf_copy_private_section_data copies sh_info of symbol and version tables; then
+// _bfd_elf_copy_private_bfd_data copies the input's sh_link and sh_info as they were into a non-empty
+// NOBITS header, but only if the output's section headers exist by then, that is, if objcopy
+// already wrote the contents of some section (BFD lays the file out on the first write).
+// SHF_LINK_ORDER's link is set earlier, renumbered.
+Status Planner::raw_links(OutSection& os) {
+  const Section& s = *os.src;
+  const uint32_t in_type = o_.input().sections()[s.in_index].type;
+  const bool keeps_info = in_type == SHT_SYMTAB || in_type == SHT_DYNSYM || in_type == SHT_GNU_verneed ||
+                          in_type == SHT_GNU_verdef;
+  const bool copied = s.hdr.size != 0 && wrote_contents_;
+  os.hdr.link = copied ? s.hdr.link : 0;
+  os.hdr.info = copied || keeps_info ? s.hdr.info : 0;
+  if ((s.hdr.flags & SHF_LINK_ORDER) && s.link) {
+    EH_ASSIGN(os.hdr.link, out_index_of(s.link, &s));
+  }
+  return ok_status();
+}
+
+// Whether BFD writes some section's contents while copying (see raw_links): a section of the input
+// or an added one, with bytes, that BFD holds as a section (not .symtab, .strtab, .shstrtab or an
+// attached relocation section, which it builds itself).
+bool Planner::writes_section_contents() const {
+  for (const auto& s : o_.sections)
+    if (!s->removed && !s->is_nobits() && !s->data.empty() && !regenerated(o_, *s)) return true;
+  return false;
 }
 
 void Planner::build_shstrtab() {
@@ -442,10 +502,96 @@ Status Planner::check_size(const OutSection* os, uint64_t end) const {
   return ok_status();
 }
 
+// Offsets of the allocated sections and the program headers as binutils computes them when the
+// sections no longer hold the input's bytes; returns the first free offset after them.
+Result<uint64_t> Planner::relayout_segments() {
+  std::vector<LaidOutSection> secs;
+  for (size_t i = 1; i < out_.size(); ++i) {
+    OutSection& os = out_[i];
+    if (!os.src) continue;
+    const SectionHeader* in = os.src->in_index ? &o_.input().sections()[os.src->in_index] : nullptr;
+    secs.push_back(LaidOutSection{in, &os.hdr, os.src->in_index, os.name});
+  }
+  bool removed_alloc = false;
+  for (const auto& s : o_.sections) removed_alloc |= s->removed && s->is_alloc();
+  EH_ASSIGN(auto laid, lay_out_segments(o_.input(), secs, removed_alloc));
+  // A hostile file's addresses and alignments can put the running offset anywhere (the layout's
+  // arithmetic wraps like BFD's): the output bound applies to every placed section and to the end.
+  const uint64_t limit = o_.output_limit();
+  for (size_t i = 1; i < out_.size(); ++i) {
+    const OutSection& os = out_[i];
+    if (!os.src || os.hdr.type == SHT_NOBITS) continue;
+    const uint64_t end = os.hdr.size > ~uint64_t{0} - os.hdr.offset ? ~uint64_t{0} : os.hdr.offset + os.hdr.size;
+    if (end > limit) EH_TRY(check_size(&os, end));
+  }
+  if (laid.end > limit) EH_TRY(check_size(nullptr, laid.end));
+  o_.segments = std::move(laid.phdrs);
+  phoff_ = laid.phoff;
+  return laid.end;
+}
+
+// binutils computes the program headers again on every copy (bfd/elf.c copy_elf_program_header and
+// its layout). When that layout leaves every allocated section where the input has it (a linker's
+// output), the headers it derives are still not always the linker's: a PT_GNU_RELRO is trimmed to
+// its PT_LOAD's file bytes, a PT_LOAD's size is recomputed from its sections. Those headers are
+// taken then. When it moves sections (a linker or post-link tool left a page or more of slack before
+// a PT_LOAD, which BFD closes), the whole layout is taken (relayout_). When binutils would rewrite
+// the headers from scratch instead (an added section, ...), the input's stay, unless the file has
+// such slack: then the output would differ from GNU's and that is refused.
+Status Planner::adopt_bfd_program_headers() {
+  if (segments_edited()) return ok_status();  // an operation placed new contents (ops.cc)
+  std::vector<SectionHeader> copies;
+  copies.reserve(out_.size());
+  std::vector<LaidOutSection> secs;
+  bool added = false;
+  for (size_t i = 1; i < out_.size(); ++i) {
+    const OutSection& os = out_[i];
+    if (!os.src) continue;
+    added |= os.src->in_index == 0;
+    if (added) break;
+    copies.push_back(os.hdr);
+    secs.push_back(LaidOutSection{&o_.input().sections()[os.src->in_index], &copies.back(), os.src->in_index, os.name});
+  }
+  bool removed_alloc = false;
+  for (const auto& s : o_.sections) removed_alloc |= s->removed && s->is_alloc();
+  auto laid = added ? Result<SegmentLayout>(make_error("", kNoOffset, "")) : lay_out_segments(o_.input(), secs, removed_alloc);
+  if (!laid.ok()) return check_load_packing();
+  bool moved = laid->phoff != o_.header.phoff;
+  for (const LaidOutSection& l : secs) moved |= (l.out->flags & SHF_ALLOC) && l.out->offset != l.in->offset;
+  if (moved)
+    relayout_ = true;
+  else
+    o_.segments = std::move(laid->phdrs);
+  return ok_status();
+}
+
+// A PT_LOAD with a page or more of unused file space before it, which BFD's layout would close
+// (the case adopt_bfd_program_headers cannot follow when binutils rewrites the headers instead).
+Status Planner::check_load_packing() const {
+  std::vector<const ProgramHeader*> loads;
+  for (const auto& p : o_.segments)
+    if (p.type == PT_LOAD && p.filesz > 0) loads.push_back(&p);
+  std::sort(loads.begin(), loads.end(), [](auto* a, auto* b) { return a->offset < b->offset; });
+  uint64_t end = o_.header.phoff + uint64_t{o_.header.phnum} * o_.header.phentsize;
+  for (const ProgramHeader* p : loads) {
+    const uint64_t page = std::max<uint64_t>(p->align, 1);
+    if (p->offset > end && p->offset - end >= page)
+      return make_error(o_.input().path(), p->offset,
+                        fmt::format("PT_LOAD at file offset {:#x} leaves {:#x} bytes unused before it, and this edit "
+                                    "makes GNU objcopy rewrite the program headers, which elfhash does not support",
+                                    p->offset, p->offset - end));
+    end = std::max(end, p->offset + p->filesz);
+  }
+  return ok_status();
+}
+
 Status Planner::layout() {
   const FileHeader& h = o_.header;
   uint64_t end = f_.ehdr_size();
-  if (!o_.segments.empty()) {
+  if (!relayout_ && !o_.segments.empty()) EH_TRY(adopt_bfd_program_headers());
+  if (relayout_) {
+    EH_ASSIGN(end, relayout_segments());
+  } else if (!o_.segments.empty()) {
     end = std::max<uint64_t>(end, h.phoff + uint64_t{h.phnum} * h.phentsize);
     // PT_NULL entries are unused slots that describe no bytes, so the reader leaves their offset and
     // size unchecked (elf/reader.cc parse_segments): they must not size the output either.
@@ -454,8 +600,7 @@ Status Planner::layout() {
     for (size_t i = 1; i < out_.size(); ++i)
       if (out_[i].fixed && out_[i].hdr.type != SHT_NOBITS) end = std::max(end, out_[i].hdr.offset + out_[i].hdr.size);
   }
-  fixed_end_ = end;  // inside the input: the reader bounded every term
-  uint64_t off = end;
+  uint64_t off = end;  // inside the input: the reader bounded every term
   // Each step stays below the bound (< 2^63), so align_up and the additions cannot wrap.
   auto place = [&](OutSection& os) -> Status {
     os.hdr.addralign = normalized_align(os.hdr.addralign);
@@ -490,6 +635,7 @@ void Planner::emit() {
   const uint32_t shnum = static_cast<uint32_t>(out_.size());
   FileHeader h = o_.header;
   h.shoff = shoff_;
+  if (relayout_) h.phoff = phoff_;
   if (o_.segments.empty()) {
     h.phoff = 0;
     h.phentsize = 0;
@@ -513,13 +659,14 @@ void Planner::emit() {
   }
   out_[0].hdr = sh0;
 
-  if (fixed_end_ > f_.ehdr_size() && !o_.segments.empty())
-    plan_.pieces.push_back(Piece{0, fixed_end_, 0, {}});
   auto& ehdr = buffer();
   ehdr.assign(f_.ehdr_size(), 0);
   encode_ehdr(h, shnum_field, shstrndx_field, phnum_field, f_, ehdr.data());
   plan_.pieces.push_back(Piece{0, ehdr.size(), -1, ehdr});
-  if (segments_edited()) {  // an operation grew a segment (ops.cc place_new_contents_in_segment)
+  // BFD writes the headers and each section's contents, nothing else: bytes of the input outside
+  // every section (a post-link tool's leftovers between sections) come out as zeros, so the loaded
+  // part of the file is not copied as one block but section by section.
+  if (!o_.segments.empty()) {
     auto& ph = buffer();
     ph.assign(o_.segments.size() * h.phentsize, 0);
     for (size_t i = 0; i < o_.segments.size(); ++i) encode_phdr(o_.segments[i], f_, ph.data() + i * h.phentsize);
@@ -528,7 +675,6 @@ void Planner::emit() {
   for (size_t i = 1; i < out_.size(); ++i) {
     const OutSection& os = out_[i];
     if (os.hdr.type == SHT_NOBITS || os.hdr.size == 0) continue;
-    if (os.fixed && !(os.src && os.src->contents_changed)) continue;  // already in the copied prefix
     if (os.in_off >= 0)
       plan_.pieces.push_back(Piece{os.hdr.offset, os.hdr.size, os.in_off, {}});
     else
@@ -541,6 +687,8 @@ void Planner::emit() {
 }
 
 Result<OutputPlan> Planner::run() {
+  relayout_ = o_.relayout_segments && !o_.segments.empty();
+  wrote_contents_ = writes_section_contents();
   order_sections();
   number_sections();
   EH_TRY(build_symbols());

@@ -1,8 +1,10 @@
 // Layout and encoding of an Object into an output file.
 //
-// Layout rules (docs/elf-engine.md): in a file with program headers, the bytes from offset 0 to the
-// end of the last segment or allocated section are copied unchanged, so no allocated byte moves and
-// segments stay valid. Everything else is packed after that in the order GNU binutils uses: remaining
+// Layout rules (docs/elf-engine.md): in a file with program headers, every allocated section keeps
+// its offset, so no allocated byte moves and segments stay valid (bytes outside every section are
+// zeros, as BFD writes them), and the program headers are the ones binutils computes for that layout
+// (elf/segment_layout.h); --only-keep-debug, whose sections lose their bytes, has the segments laid
+// out again as binutils does. Everything else is packed after that in the order GNU binutils uses: remaining
 // sections in index order (each aligned to sh_addralign), then .symtab, .symtab_shndx, .strtab, then
 // the relocation sections, then .shstrtab, then the section header table. In a relocatable file the
 // packing starts right after the ELF header. Symbol and string tables are always rebuilt the way

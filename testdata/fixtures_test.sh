@@ -36,5 +36,17 @@ check "vmlinux.unstripped .module_hashes is in a PT_LOAD" \
   sh -c "readelf -l -W vmlinux.unstripped | grep -E '^   0[0-9] .*\.module_hashes' >/dev/null"
 check "vmlinux.unstripped keeps .rela.text (--emit-relocs)" sec vmlinux.unstripped '\] \.rela\.text '
 check "vmlinux.unstripped has .modinfo" sec vmlinux.unstripped '\] \.modinfo '
+check "x86_64-pie is a PIE" hdr x86_64-pie "DYN (Position-Independent Executable file)"
+for t in PHDR INTERP DYNAMIC NOTE TLS GNU_STACK GNU_RELRO; do
+  check "x86_64-pie has PT_$t" sh -c "readelf -l -W x86_64-pie | grep -E '^  $t ' >/dev/null"
+done
+check "x86_64-pie has four PT_LOADs" sh -c "[ \$(readelf -l -W x86_64-pie | grep -c '^  LOAD') = 4 ]"
+check "x86_64-pie has .tbss" sec x86_64-pie '\] \.tbss +NOBITS'
+check "x86_64-pie-slack has a PT_LOAD without file bytes, then a page of slack" \
+  sh -c "readelf -l -W x86_64-pie-slack | grep -E '^  LOAD +0x002000 .* 0x000000 0x000000 ' >/dev/null && \
+         readelf -l -W x86_64-pie-slack | grep -E '^  LOAD +0x002[4-9a-f]' >/dev/null"
+check "x86_64-sectsyms.so has section symbols" sh -c "readelf -s -W x86_64-sectsyms.so | grep ' SECTION ' >/dev/null"
+check "x86_64-sectsyms.so keeps only the dynamic relocation sections (.rela.dyn, .rela.plt)" \
+  sh -c "[ \"\$(readelf -S -W x86_64-sectsyms.so | grep -o ' \.rela[^ ]*' | tr -d ' ' | tr '\n' ' ')\" = '.rela.dyn .rela.plt ' ]"
 [ $fail = 0 ] && echo "all fixture properties hold"
 exit $fail

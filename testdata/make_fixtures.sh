@@ -14,11 +14,12 @@ CC=${CLANG:-clang-14}
 CXX=${CLANGXX:-clang++-14}
 AS=${AS:-as}
 LD=${LD:-ld}
+OBJCOPY=${OBJCOPY:-objcopy}
 
 # Same source path for every build host so DWARF is reproducible.
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/fixtures.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-cp "$src"/module.cc "$src"/cross.c "$src"/start.c "$src"/vmlinux.lds "$src"/bindings.s "$src"/groups.s "$tmp"/
+cp "$src"/module.cc "$src"/cross.c "$src"/start.c "$src"/vmlinux.lds "$src"/bindings.s "$src"/groups.s "$src"/dso.c "$tmp"/
 cd "$tmp"
 
 common="-c -g -O1 -ffreestanding -fno-ident -fdebug-compilation-dir=. -fno-stack-protector"
@@ -58,8 +59,25 @@ $AS --64 -o x86_64-bindings.o bindings.s
 $AS --32 -o i386-bindings.o bindings.s
 $AS --64 -o x86_64-groups.o groups.s
 
+# 7. Linked by GNU ld without libc: a PIE (PT_INTERP, PT_TLS with .tdata and .tbss, PT_GNU_RELRO,
+#    PT_NOTE, four PT_LOADs from -z separate-code) and a shared object whose .symtab keeps section
+#    symbols but which has no relocation sections (--emit-relocs, then GNU objcopy drops the .rela.*
+#    it added): the inputs of --only-keep-debug's segment layout and of binutils' rule that drops
+#    section symbols from such files.
+$CC --target=x86_64-linux-gnu $common -fPIC dso.c -o x86_64-dso.o
+$LD -pie -z relro -z now -z separate-code --build-id=sha1 --hash-style=gnu \
+  -dynamic-linker /lib64/ld-linux-x86-64.so.2 -o x86_64-pie x86_64-dso.o
+#    x86_64-pie-slack is the same without read-only data: its third PT_LOAD has no file bytes, and
+#    ld leaves most of a page unused before the data PT_LOAD, which BFD's layout closes on any copy.
+$CC --target=x86_64-linux-gnu $common -fPIC -DNO_RODATA dso.c -o x86_64-dso-slack.o
+$LD -pie -z relro -z now -z separate-code --build-id=sha1 --hash-style=gnu \
+  -dynamic-linker /lib64/ld-linux-x86-64.so.2 -o x86_64-pie-slack x86_64-dso-slack.o
+$LD -shared --emit-relocs -z relro --build-id=sha1 --hash-style=gnu -o emit.so x86_64-dso.o
+$OBJCOPY -R .rela.text -R .rela.data.rel.ro -R .rela.init_array -R .rela.debug_info -R .rela.debug_line \
+  -R .rela.debug_aranges -R .rela.debug_str_offsets -R .rela.debug_addr -R .rela.eh_frame -R .rela.debug_frame emit.so x86_64-sectsyms.so
+
 cd - >/dev/null
 for f in x86_64-bindings.o i386-bindings.o x86_64-groups.o x86_64-split-dwarf.o x86_64-module.o cross-i386.o cross-armv7a.o cross-powerpc64.o cross-s390x.o cross-mips.o \
-         cross-powerpc.o cross-mips64el.o cross-aarch64.o many-sections.o x86_64-start.o vmlinux.unstripped; do
+         cross-powerpc.o cross-mips64el.o cross-aarch64.o many-sections.o x86_64-start.o vmlinux.unstripped x86_64-pie x86_64-pie-slack x86_64-sectsyms.so; do
   cp "$tmp/$f" "$out/$f"
 done

@@ -109,8 +109,43 @@ for fx in x86_64-module.o x86_64-start.o cross-i386.o; do
   check "$fx --only-keep-debug = GNU" same objcopy $fx --only-keep-debug
   check "$fx strip --only-keep-debug = GNU" same strip $fx --only-keep-debug
 done
-check "--only-keep-debug on a file with segments (GNU rewrites the layout) refused, exit 2" \
-  refused objcopy --only-keep-debug --only-keep-debug -- vmlinux.unstripped
+# Files with program headers: the allocated sections become NOBITS and BFD lays the segments out
+# again (elf/segment_layout.cc). x86_64-pie has PT_INTERP, PT_TLS with .tbss, PT_GNU_RELRO and a note.
+for fx in x86_64-pie-slack; do  # a PT_LOAD without file bytes, a page of slack after it
+  for opts in "" "--strip-debug" "--strip-all" "--strip-unneeded"; do
+    # shellcheck disable=SC2086
+    check "$fx objcopy $opts (BFD closes the slack) = GNU" same objcopy $fx $opts
+  done
+done
+for fx in vmlinux.unstripped x86_64-pie x86_64-pie-slack x86_64-sectsyms.so; do
+  check "$fx --only-keep-debug (segments laid out again) = GNU" same objcopy $fx --only-keep-debug
+  check "$fx strip --only-keep-debug = GNU" same strip $fx --only-keep-debug
+  check "$fx --only-keep-debug --compress-debug-sections (dh_strip's debug file) = GNU" \
+    same objcopy $fx --only-keep-debug --compress-debug-sections
+done
+okd_twice() {  # a debug file given to --only-keep-debug again: its NOBITS sections keep their places
+  objcopy --only-keep-debug "$FX/x86_64-pie" g.dbg && objcopy --only-keep-debug g.dbg g.out &&
+    "$E" objcopy --only-keep-debug g.dbg e.out && cmp g.out e.out
+}
+check "--only-keep-debug of a debug file = GNU" okd_twice
+check "--only-keep-debug with -R of an allocated section (GNU rewrites the segments) refused, exit 2" \
+  refused objcopy .text --only-keep-debug -R .text -- x86_64-pie
+echo extra >extra.bin
+check "--only-keep-debug with --add-section (GNU rewrites the segments) refused, exit 2" \
+  refused objcopy "added section" --only-keep-debug --add-section .extra=extra.bin -- x86_64-pie
+dbgsym_exec() {  # dh_strip on an executable: debug file, strip, then the debuglink
+  objcopy --only-keep-debug --compress-debug-sections "$FX/x86_64-pie" g.debug &&
+    "$E" objcopy --only-keep-debug --compress-debug-sections "$FX/x86_64-pie" e.debug && cmp g.debug e.debug &&
+    strip --remove-section=.comment --remove-section=.note -o g.exe "$FX/x86_64-pie" &&
+    "$E" strip --remove-section=.comment --remove-section=.note -o e.exe "$FX/x86_64-pie" && cmp g.exe e.exe &&
+    objcopy --add-gnu-debuglink=g.debug g.exe && "$E" objcopy --add-gnu-debuglink=g.debug e.exe && cmp g.exe e.exe
+}
+check "dh_strip's dbgsym recipe on a PIE (debug file, strip, debuglink) = GNU" dbgsym_exec
+# binutils drops every section symbol of an executable or shared object without relocation sections.
+for opts in "" "-K get" "--only-keep-debug" "--strip-debug"; do
+  # shellcheck disable=SC2086
+  check "x86_64-sectsyms.so objcopy $opts: section symbols dropped = GNU" same objcopy x86_64-sectsyms.so $opts
+done
 debuglink_pair() {  # Debian's -dbgsym recipe: --only-keep-debug, then --add-gnu-debuglink on the stripped file
   mkdir -p g e && objcopy --only-keep-debug "$FX/x86_64-module.o" g/m.debug &&
     "$E" objcopy --only-keep-debug "$FX/x86_64-module.o" e/m.debug && cmp g/m.debug e/m.debug &&
@@ -127,7 +162,7 @@ check "-O binary --pad-to = GNU" pad_to
 segment_edit_refused() { refused objcopy .text -j .module_hashes -- vmlinux.unstripped; }
 check "-j on a file with segments (GNU rewrites the program headers) refused, exit 2" segment_edit_refused
 
-gap_refused() {  # a page of slack before a PT_LOAD: GNU re-packs, elfhash refuses
+gap_repacked() {  # a page of slack before a PT_LOAD: BFD's layout closes it, and so does elfhash's
   python3 - "$FX/vmlinux.unstripped" gap.in <<'PY' || return 1
 import struct, sys
 b = bytearray(open(sys.argv[1], "rb").read())
@@ -149,10 +184,15 @@ for i in range(shnum):
     if off >= 0x1000: struct.pack_into("<Q", b, o + 24, off + 0x1000)
 open(sys.argv[2], "wb").write(b)
 PY
-  objcopy gap.in g.out 2>/dev/null && ! cmp -s gap.in g.out && rm -f e.out && "$E" objcopy gap.in e.out 2>err.txt
+  objcopy gap.in g.out && ! cmp -s gap.in g.out && "$E" objcopy gap.in e.out && cmp g.out e.out &&
+    strip -g -o g.out gap.in && "$E" strip -g -o e.out gap.in && cmp g.out e.out
+}
+check "an executable GNU re-packs (slack between segments) = GNU (objcopy, strip -g)" gap_repacked
+gap_rewrite_refused() {  # the same file with a section added: binutils rewrites the program headers
+  echo link >dl && rm -f e.out && "$E" objcopy --add-gnu-debuglink=dl gap.in e.out 2>err.txt
   [ $? = 2 ] && [ ! -e e.out ] && grep -q "unused before it" err.txt
 }
-check "an executable GNU would re-pack (slack between segments) is refused, exit 2" gap_refused
+check "re-packing with an added section (GNU rewrites the program headers) refused, exit 2" gap_rewrite_refused
 
 # --- the former silent divergences ---
 check "strip -R .comment means --strip-all too (GNU strip's default) = GNU" same strip x86_64-module.o -R .comment
