@@ -154,21 +154,47 @@ void ungroup_members_of_removed_groups(Object& o) {
   }
 }
 
+PatternList symbol_patterns(const std::vector<std::string>& names, bool wildcard);
+
+// --strip-all with -K (binutils copy_relocations_in_section): only the relocation entries whose
+// symbol is named by -K stay (a section symbol goes by its section's name); a section left with
+// none is dropped (bfd_set_reloc with no entries clears SEC_RELOC).
+Status keep_relocs_of_kept_symbols(Object& o, Section& s, const PatternList& keep) {
+  const ElfFile& in = o.input();
+  const RelocCodec codec = in.reloc_codec(s.hdr.type == SHT_RELA);
+  const size_t es = codec.entry_size();
+  if (s.hdr.entsize != es || s.data.size() % es != 0)
+    return obj_error(o, &s, fmt::format("relocation section {} has entry size {} (expected {})", s.name, s.hdr.entsize, es));
+  std::vector<uint8_t> kept;
+  for (size_t off = 0; off < s.data.size(); off += es) {
+    const uint32_t sym = codec.symbol(s.data.data() + off);
+    if (sym == 0 || sym > o.symbols.size()) continue;
+    const Sym& y = o.symbols[sym - 1];
+    const std::string_view name = y.type() == STT_SECTION && y.section ? std::string_view(y.section->name) : y.name;
+    if (keep.matches(name)) kept.insert(kept.end(), s.data.begin() + off, s.data.begin() + off + es);
+  }
+  if (kept.empty())
+    s.removed = true;
+  else if (kept.size() != s.data.size())
+    s.set_contents(std::move(kept));
+  return ok_status();
+}
+
 // binutils copy_relocations_in_section: relocations go with their section, with -R .relX, with
-// --remove-relocations X, and all of them with --strip-all (which keeps only relocations against -K
-// symbols; elfhash refuses that combination rather than filter entries).
+// --remove-relocations X, and with --strip-all (all of them, or all but those against -K symbols).
 Status remove_attached_relocs(Object& o, const CopyOptions& opt) {
   PatternList reloc_patterns = reloc_removal_patterns(opt.remove_sections);
+  PatternList keep = symbol_patterns(opt.keep_symbols, opt.wildcard);
   for (auto& s : o.sections) {
     if (!o.is_attached_reloc(*s) || s->removed) continue;
     const Section* target = s->info_section;
     if (target->removed || reloc_patterns.matches(target->name) || opt.remove_relocations.matches(target->name)) {
       s->removed = true;
     } else if (opt.strip == StripMode::kAll) {
-      if (!opt.keep_symbols.empty())
-        return obj_error(o, s.get(), fmt::format("--strip-all with -K/--keep-symbol keeps the relocations in {} "
-                                                 "against kept symbols; elfhash does not support that", s->name));
-      s->removed = true;
+      if (opt.keep_symbols.empty())
+        s->removed = true;
+      else
+        EH_TRY(keep_relocs_of_kept_symbols(o, *s, keep));
     }
   }
   return ok_status();
@@ -477,8 +503,11 @@ bool keep_unused_symbol(const Object& o, const Sym& y, const CopyOptions& opt) {
   const bool weak = y.bind() == STB_WEAK;
   const bool debugging = y.type() == STT_SECTION || y.type() == STT_FILE;
   if (o.is_relocatable() && (global || weak || y.is_common())) return true;
-  // ARM/AArch64 mapping symbols survive every strip mode elfhash has (docs/elf-engine.md, "Target rules").
-  if (is_mapping_symbol(o.target(), y.name)) return true;
+  // ARM/AArch64 mapping symbols of a relocatable file survive every strip mode elfhash has: the
+  // backends' symbol_processing gives them BSF_KEEP there, not in executables and shared objects,
+  // and not in the absolute section (docs/elf-engine.md, "Target rules").
+  if (o.is_relocatable() && !(y.section == nullptr && y.special == SHN_ABS) && is_mapping_symbol(o.target(), y.name))
+    return true;
   if (global || weak || special) return strip != StripMode::kUnneeded;
   if (debugging) return strip != StripMode::kDebug && strip != StripMode::kUnneeded;
   if (strip == StripMode::kUnneeded || opt.discard == DiscardLocals::kAll) return false;  // plain local
@@ -654,7 +683,6 @@ Status apply_add_symbols(Object& o, const CopyOptions& opt) {
     if (!o.input().is64()) y.value &= 0xffffffff;
     uint8_t type = a.flags & A::kIfunc ? STT_GNU_IFUNC : a.flags & A::kFunction ? STT_FUNC
                    : a.flags & A::kObject ? STT_OBJECT : STT_NOTYPE;
-    if (y.section && (y.section->hdr.flags & SHF_TLS)) type = STT_TLS;
     uint8_t bind = a.flags & A::kLocal ? STB_LOCAL : a.flags & A::kUnique ? STB_GNU_UNIQUE
                    : a.flags & A::kWeak ? STB_WEAK : a.flags & A::kGlobal ? STB_GLOBAL : STB_LOCAL;
     if (a.flags & A::kFile) bind = STB_LOCAL, type = STT_FILE;
@@ -686,6 +714,35 @@ Status check_mergeable_notes(const Object& o, const CopyOptions& opt) {
                                                "keeps them as they are",
                                                s->name));
   return ok_status();
+}
+
+// binutils copy_object, on a target whose BFD keeps unused section symbols (every one but x86;
+// TargetRules::keeps_unused_section_symbols): in an executable or shared object without relocation
+// sections it marks every output section's symbol used, so bfd/elf.c elf_map_symbols gives each
+// section that has no section symbol left a local STT_SECTION one, after the other local symbols,
+// valued at the section's address. Only when a .symtab is written at all (some symbol is kept).
+void add_section_symbols(Object& o) {
+  if (o.is_relocatable() || !o.target().keeps_unused_section_symbols || o.symbols.empty()) return;
+  std::vector<const Section*> named;
+  bool any = false;
+  for (const auto& y : o.symbols) {
+    if (y.removed) continue;
+    any = true;
+    if (y.type() == STT_SECTION && y.section) named.push_back(y.section);
+  }
+  if (!any) return;
+  for (const auto& s : o.sections)
+    if (o.is_attached_reloc(*s)) return;  // HAS_RELOC: only the section symbols relocations use stay
+  std::sort(named.begin(), named.end());
+  for (auto& s : o.sections) {
+    if (s->removed || o.kind(*s).regenerated || std::binary_search(named.begin(), named.end(), s.get())) continue;
+    Sym y;
+    y.value = s->hdr.addr;
+    y.info = st_info(STB_LOCAL, STT_SECTION);
+    y.section = s.get();
+    y.in_index = static_cast<uint32_t>(o.symbols.size() + 1);
+    o.symbols.push_back(y);
+  }
 }
 
 void apply_stt_common(Object& o, const CopyOptions& opt) {
@@ -886,6 +943,7 @@ Status apply(Object& o, const CopyOptions& opt) {
     EH_TRY(filter_symbols(o, opt));
   EH_TRY(apply_add_symbols(o, opt));
   apply_stt_common(o, opt);
+  add_section_symbols(o);
   return ok_status();
 }
 

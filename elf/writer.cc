@@ -261,7 +261,12 @@ Status Planner::build_symbols() {
       field = SHN_XINDEX;
       store<uint32_t>(shndx->data() + (i + 1) * 4, f_.endian, idx);
     }
-    encode_sym(strtab.offset(handles[i]), y.info, y.other, field, y.value, y.size, f_,
+    // bfd/elf.c swap_out_syms: a symbol of a thread-local section is written as STT_TLS whatever
+    // its type was (an assembler's NOTYPE label in .tdata, AArch64's $d mapping symbols there).
+    const uint8_t info = y.section && (y.section->hdr.flags & SHF_TLS) && y.type() != STT_SECTION
+                             ? st_info(y.bind(), STT_TLS)
+                             : y.info;
+    encode_sym(strtab.offset(handles[i]), info, y.other, field, y.value, y.size, f_,
                tab.data() + (i + 1) * f_.sym_size());
   }
   auto& st = out_[symtab_idx_];

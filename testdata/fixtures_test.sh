@@ -48,5 +48,17 @@ check "x86_64-pie-slack has a PT_LOAD without file bytes, then a page of slack" 
 check "x86_64-sectsyms.so has section symbols" sh -c "readelf -s -W x86_64-sectsyms.so | grep ' SECTION ' >/dev/null"
 check "x86_64-sectsyms.so keeps only the dynamic relocation sections (.rela.dyn, .rela.plt)" \
   sh -c "[ \"\$(readelf -S -W x86_64-sectsyms.so | grep -o ' \.rela[^ ]*' | tr -d ' ' | tr '\n' ' ')\" = '.rela.dyn .rela.plt ' ]"
+mapping_no_sections() {  # mapping_no_sections FILE: $a/$d/$x symbols, no STT_SECTION symbol
+  readelf -s -W "$1" | grep -E ' \$[adx](\.[0-9]+)?$' >/dev/null && ! readelf -s -W "$1" | grep ' SECTION ' >/dev/null
+}
+tdata_mapping() {  # a $d mapping symbol defined in .tdata
+  n=$(readelf -S -W cross-aarch64-pie | sed -n 's/^ *\[ *\([0-9]*\)\] \.tdata .*/\1/p')
+  [ -n "$n" ] && readelf -s -W cross-aarch64-pie | grep -E " $n \\\$d(\.[0-9]+)?$" >/dev/null
+}
+for f in cross-aarch64-pie cross-armv7a.so; do
+  check "$f is ET_DYN" hdr $f "DYN "
+  check "$f has mapping symbols and no section symbols" mapping_no_sections $f
+done
+check "cross-aarch64-pie has a mapping symbol in .tdata" tdata_mapping
 [ $fail = 0 ] && echo "all fixture properties hold"
 exit $fail

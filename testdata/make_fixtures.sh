@@ -1,7 +1,7 @@
 #!/bin/sh
 # Generates the ELF test fixtures from testdata/src/ into OUTDIR (see testdata/README.md).
 # Usage: testdata/make_fixtures.sh OUTDIR [SRCDIR]
-# Needs clang-14/clang++-14, GNU as and GNU ld (binutils). Output is deterministic: no absolute paths
+# Needs clang-14/clang++-14, GNU as, GNU ld and objcopy (binutils), and LLD (lld-14). Output is deterministic: no absolute paths
 # or timestamps end up in the objects (-fdebug-compilation-dir, -fdebug-prefix-map).
 set -eu
 
@@ -15,6 +15,7 @@ CXX=${CLANGXX:-clang++-14}
 AS=${AS:-as}
 LD=${LD:-ld}
 OBJCOPY=${OBJCOPY:-objcopy}
+LLD=${LLD:-ld.lld}
 
 # Same source path for every build host so DWARF is reproducible.
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/fixtures.XXXXXX")
@@ -76,8 +77,18 @@ $LD -shared --emit-relocs -z relro --build-id=sha1 --hash-style=gnu -o emit.so x
 $OBJCOPY -R .rela.text -R .rela.data.rel.ro -R .rela.init_array -R .rela.debug_info -R .rela.debug_line \
   -R .rela.debug_aranges -R .rela.debug_str_offsets -R .rela.debug_addr -R .rela.eh_frame -R .rela.debug_frame emit.so x86_64-sectsyms.so
 
+# 8. The same source linked by LLD for two targets whose BFD keeps unused section symbols: an
+#    AArch64 PIE and an ARM shared object, with mapping symbols ($x, $d, $a) in executables and in
+#    a thread-local section. Copies of them gain a section symbol per section (docs/elf-engine.md,
+#    "Target rules").
+$CC --target=aarch64-linux-gnu $common -fPIC dso.c -o aarch64-dso.o
+$LLD -pie -z relro --build-id=sha1 -o cross-aarch64-pie aarch64-dso.o
+$CC --target=arm-linux-gnueabihf $common -fPIC dso.c -o arm-dso.o
+$LLD -shared -z relro --build-id=sha1 -o cross-armv7a.so arm-dso.o
+
 cd - >/dev/null
 for f in x86_64-bindings.o i386-bindings.o x86_64-groups.o x86_64-split-dwarf.o x86_64-module.o cross-i386.o cross-armv7a.o cross-powerpc64.o cross-s390x.o cross-mips.o \
-         cross-powerpc.o cross-mips64el.o cross-aarch64.o many-sections.o x86_64-start.o vmlinux.unstripped x86_64-pie x86_64-pie-slack x86_64-sectsyms.so; do
+         cross-powerpc.o cross-mips64el.o cross-aarch64.o many-sections.o x86_64-start.o vmlinux.unstripped x86_64-pie x86_64-pie-slack x86_64-sectsyms.so \
+         cross-aarch64-pie cross-armv7a.so; do
   cp "$tmp/$f" "$out/$f"
 done

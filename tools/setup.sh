@@ -7,7 +7,7 @@ set -euo pipefail
 PKGS=(
   bazel-bootstrap bazel-platforms bazel-skylib bazel-rules-java
   g++ libssl-dev libfmt-dev libgtest-dev libgmock-dev liblief-dev
-  binutils binutils-multiarch llvm elfutils clang-14 libclang-rt-14-dev   # multiarch: GNU reference for every target
+  binutils binutils-multiarch llvm elfutils clang-14 libclang-rt-14-dev lld-14   # multiarch: GNU reference for every target
   liblzma-dev libzstd-dev zlib1g-dev libbz2-dev liblzo2-dev liblz4-dev
   qemu-system-x86 busybox-static kmod cpio xz-utils zstd bzip2 lzop lz4
   qemu-system-arm qemu-system-misc   # aarch64 and s390x boots (tools/kernel/arch-boot.sh, arm64-dropin.sh)

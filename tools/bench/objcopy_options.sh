@@ -4,6 +4,7 @@
 #   vmlinux (Debian's unstripped cloud-amd64 -dbg vmlinux, 562 MiB), one process each:
 #     -O binary -R .note -R .comment -S   (arm64's Image rule, the flat image of a vmlinux)
 #     -R .comment -S                      (arch/x86/boot/compressed's vmlinux.bin)
+#     --only-keep-debug                   (rpm's find-debuginfo on vmlinux: segments laid out again)
 #     strip --strip-all -o OUT
 #     with the peak anonymous RSS of elfhash (the bound: 64 MiB beyond the mapped input);
 #   modules (all 1121 -dbg modules in place, one process for all files, fresh copy each run):
@@ -36,8 +37,9 @@ echo "vmlinux ($in_mb MiB):"
 declare -A VOPTS=(
   [binary]="-O binary -R .note -R .comment -S"
   [strip-all]="-R .comment -S"
+  [okd]="--only-keep-debug"
 )
-for k in binary strip-all; do
+for k in binary strip-all okd; do
   read -r -a o <<< "${VOPTS[$k]}"
   contender "elfhash objcopy ${VOPTS[$k]}" "rm -f $W/v" "$E" objcopy "${o[@]}" "$VMLINUX" "$W/v"
   contender "GNU objcopy ${VOPTS[$k]}" "rm -f $W/v" objcopy "${o[@]}" "$VMLINUX" "$W/v"
@@ -47,13 +49,13 @@ contender "elfhash strip --strip-all -o" "rm -f $W/v" "$E" strip --strip-all -o 
 contender "GNU strip --strip-all -o" "rm -f $W/v" strip --strip-all -o "$W/v" "$VMLINUX"
 contender "llvm-strip --strip-all -o" "rm -f $W/v" llvm-strip --strip-all -o "$W/v" "$VMLINUX"
 run_contenders
-for k in binary strip-all; do
+for k in binary strip-all okd; do
   ratio_cpu "GNU objcopy ${VOPTS[$k]}" "elfhash objcopy ${VOPTS[$k]}"
   ratio_cpu "llvm-objcopy ${VOPTS[$k]}" "elfhash objcopy ${VOPTS[$k]}"
 done
 ratio_cpu "GNU strip --strip-all -o" "elfhash strip --strip-all -o"
 ratio_cpu "llvm-strip --strip-all -o" "elfhash strip --strip-all -o"
-for k in binary strip-all; do
+for k in binary strip-all okd; do
   read -r -a o <<< "${VOPTS[$k]}"
   peak_anon "elfhash objcopy ${VOPTS[$k]}" "$E" objcopy "${o[@]}" "$VMLINUX" "$W/v"
 done

@@ -47,6 +47,10 @@ for fx in x86_64-module.o x86_64-start.o cross-i386.o vmlinux.unstripped; do
   check "$fx -x = GNU" same objcopy $fx -x
   check "$fx -X = GNU" same objcopy $fx -X
   check "$fx -K with --strip-unneeded = GNU" same objcopy $fx --strip-unneeded -K foo_counter -K main
+  # --strip-all keeps the relocation entries against -K symbols, and only those (objcopy.exp's
+  # "strip with saving a symbol"): foo_counter has seven in x86_64-module.o.
+  check "$fx strip -K (relocations against kept symbols stay) = GNU" same strip $fx -K foo_counter -K main
+  check "$fx strip -K of a symbol no relocation uses = GNU" same strip $fx -K nosuch
   check "$fx --keep-section beats -R = GNU" same objcopy $fx --keep-section .comment -R .comment -R '.debug*'
   # (GNU 2.40 asserts on x86_64-module.o's grouped relocation sections: bfd/elf.c:3580)
   [ $fx = x86_64-module.o ] ||
@@ -141,7 +145,15 @@ dbgsym_exec() {  # dh_strip on an executable: debug file, strip, then the debugl
     objcopy --add-gnu-debuglink=g.debug g.exe && "$E" objcopy --add-gnu-debuglink=g.debug e.exe && cmp g.exe e.exe
 }
 check "dh_strip's dbgsym recipe on a PIE (debug file, strip, debuglink) = GNU" dbgsym_exec
-# binutils drops every section symbol of an executable or shared object without relocation sections.
+# Other targets (LLD-linked AArch64 PIE, ARM shared object): every copy that keeps a symbol gives each
+# section a section symbol, mapping symbols are ordinary locals, and a symbol in .tdata is STT_TLS.
+for fx in cross-aarch64-pie cross-armv7a.so; do
+  for opts in "" "--only-keep-debug" "--strip-debug" "--strip-unneeded" "-K get" "-x"; do
+    # shellcheck disable=SC2086
+    check "$fx objcopy $opts = GNU" same objcopy $fx $opts
+  done
+done
+# binutils drops every section symbol of an x86 executable or shared object without relocation sections.
 for opts in "" "-K get" "--only-keep-debug" "--strip-debug"; do
   # shellcheck disable=SC2086
   check "x86_64-sectsyms.so objcopy $opts: section symbols dropped = GNU" same objcopy x86_64-sectsyms.so $opts
