@@ -53,6 +53,13 @@ bazel build -c opt //tools:elfhash || rc=1
 ELFHASH="$PWD/bazel-bin/tools/elfhash" bash tools/tests/distro_strip_parity.sh --sample 40 /usr/bin /usr/lib/x86_64-linux-gnu 2>&1 | tee "$log"
 [ "${PIPESTATUS[0]}" = 0 ] || rc=1
 kernel_logs+=("$log")
+# The same recipes on Debian's own userland of six other architectures (tools/tests/fetch-userland.sh).
+log="$logdir/distro_strip_parity_arches.log"
+echo "== tools/tests/distro_strip_parity.sh --sample 60 --arch arm64 armhf ppc64el s390x i386 mips64el"
+ELFHASH="$PWD/bazel-bin/tools/elfhash" bash tools/tests/distro_strip_parity.sh --sample 60 --arch arm64 --arch armhf \
+  --arch ppc64el --arch s390x --arch i386 --arch mips64el 2>&1 | tee "$log"
+[ "${PIPESTATUS[0]}" = 0 ] || rc=1
+kernel_logs+=("$log")
 # Fault injection (signals, SIGKILL loops, ENOSPC/EROFS/EACCES, changing inputs): outside Bazel's
 # sandbox, as root (it mounts tmpfs and drops to uid 65534); about one minute.
 bazel build -c opt //tools:elfhash //testdata:fixtures || rc=1

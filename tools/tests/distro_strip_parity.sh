@@ -3,31 +3,44 @@
 # rpm's find-debuginfo and Arch's makepkg, run by GNU binutils 2.40 and by elfhash on real ELF files,
 # compared byte for byte. Reports, per recipe, how many outputs are identical, differ, or are refused
 # by elfhash (exit 2: an option or an edit it does not support; never a silent difference).
-#   usage: distro_strip_parity.sh [--sample N] [FILE|DIR...]
+#   usage: distro_strip_parity.sh [--sample N] [--arch ARCH]... [FILE|DIR...]
 #   default corpus: /usr/bin, /usr/lib/x86_64-linux-gnu and the cached Debian modules in ~/.cache/elfhash
 #   Static libraries (*.a archives) get dh_strip's and makepkg's static-library recipes.
-#   --sample N: the first N ELF files of the sorted corpus and its first N/4 static libraries (CI uses
-#   a sample). Exit 1 if any output
-#   differs from GNU's (a refusal is counted, not failed).
+#   --arch ARCH: add Debian 12's userland for that architecture (tools/tests/fetch-userland.sh);
+#   GNU's reference for a foreign target is binutils-multiarch's objcopy/strip.
+#   --sample N: N ELF files spread evenly over the sorted corpus (every k-th) and N/4 of its static
+#   libraries (CI uses a sample). Exit 1 if any output differs from GNU's (a refusal is counted, not
+#   failed).
 set -uo pipefail
 set -f  # the recipes' -R patterns (.gnu.lto_*) are binutils globs, not the shell's
 E=${ELFHASH:-$(cd "$(dirname "$0")/../.." && pwd)/bazel-bin/tools/elfhash}
-sample=0
-if [ "${1:-}" = --sample ]; then sample=$2; shift 2; fi
+sample=0 extra=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --sample) sample=$2; shift 2 ;;
+    --arch) extra+=("$("$(dirname "$0")/fetch-userland.sh" "$2")") || exit 2; shift 2 ;;
+    *) break ;;
+  esac
+done
 roots=("$@")
-((${#roots[@]})) || roots=(/usr/bin /usr/lib/x86_64-linux-gnu "${ELFHASH_CACHE:-$HOME/.cache/elfhash}/debian")
+((${#roots[@]} + ${#extra[@]})) || roots=(/usr/bin /usr/lib/x86_64-linux-gnu "${ELFHASH_CACHE:-$HOME/.cache/elfhash}/debian")
+roots+=("${extra[@]}")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 # ELF executables, shared objects and modules: regular files starting with \x7fELF.
 find "${roots[@]}" -type f \( -perm -u+x -o -name '*.so*' -o -name '*.ko' \) 2>/dev/null | LC_ALL=C sort |
-  while IFS= read -r f; do [ "$(head -c 4 "$f" 2>/dev/null)" = $'\x7fELF' ] && echo "$f"; done >"$tmp/corpus"
+  while IFS= read -r f; do [ "$(head -c 4 "$f" 2>/dev/null | tr -d '\0')" = $'\x7fELF' ] && echo "$f"; done >"$tmp/corpus"
 # Static libraries: ar archives (dh_strip and makepkg strip them member by member).
 find "${roots[@]}" -type f -name '*.a' 2>/dev/null | LC_ALL=C sort |
   while IFS= read -r f; do [ "$(head -c 8 "$f" 2>/dev/null | tr -d '\0')" = '!<arch>' ] && echo "$f"; done >"$tmp/archives"
+every() {  # every N FILE: N lines spread evenly over FILE (all of them when it has fewer)
+  awk -v n="$1" '{ l[NR] = $0 } END { if (NR <= n) { for (i = 1; i <= NR; i++) print l[i]; exit }
+                                       for (i = 0; i < n; i++) print l[1 + int(i * NR / n)] }' "$2"
+}
 if ((sample > 0)); then
-  head -n "$sample" "$tmp/corpus" >"$tmp/c2" && mv "$tmp/c2" "$tmp/corpus"
-  head -n $(((sample + 3) / 4)) "$tmp/archives" >"$tmp/a2" && mv "$tmp/a2" "$tmp/archives"
+  every "$sample" "$tmp/corpus" >"$tmp/c2" && mv "$tmp/c2" "$tmp/corpus"
+  every $(((sample + 3) / 4)) "$tmp/archives" >"$tmp/a2" && mv "$tmp/a2" "$tmp/archives"
 fi
 cat "$tmp/archives" >>"$tmp/corpus"
 
