@@ -693,13 +693,10 @@ Status apply_add_symbols(Object& o, const CopyOptions& opt) {
   return ok_status();
 }
 
-// binutils copy_main: merge_notes defaults to true unless the stripping is -g/--strip-debug or
-// --strip-dwo; is_mergeable_note_section: an SHT_NOTE section named .gnu.build.attributes*.
+// -M (strip's default unless -g/--strip-dwo, resolved by the CLI; objcopy's default is not to
+// merge); is_mergeable_note_section: an SHT_NOTE section named .gnu.build.attributes*.
 Status check_mergeable_notes(const Object& o, const CopyOptions& opt) {
-  using M = CopyOptions::MergeNotes;
-  const bool merge = opt.merge_notes == M::kYes ||
-                     (opt.merge_notes == M::kDefault && opt.strip != StripMode::kDebug && opt.strip != StripMode::kDwo);
-  if (!merge) return ok_status();
+  if (opt.merge_notes != CopyOptions::MergeNotes::kYes) return ok_status();
   // merge_gnu_build_notes leaves a section that has relocations as it is ("Cannot merge"), which
   // is what elfhash does too.
   auto has_relocs = [&](const Section* n) {

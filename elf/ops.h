@@ -78,9 +78,9 @@ struct CopyOptions {
   // --elf-stt-common=yes|no: the type of every common symbol but a TLS one becomes STT_COMMON or
   // STT_OBJECT (BFD_CONVERT_ELF_COMMON in elf.c swap_out_syms); kKeep: as in the input.
   enum class SttCommon { kKeep, kYes, kNo } stt_common = SttCommon::kKeep;
-  // -M/--merge-notes, --no-merge-notes. By default binutils merges the GNU build-attribute notes
-  // unless it strips only debugging information (-g, --strip-dwo); elfhash does not merge them, so
-  // it refuses an input whose `.gnu.build.attributes` GNU would merge.
+  // -M/--merge-notes, --no-merge-notes; kDefault means no (objcopy's default: the CLI resolves
+  // strip's, which is yes unless -g or --strip-dwo). elfhash does not merge the GNU build-attribute
+  // notes, so it refuses an input whose `.gnu.build.attributes` GNU would merge.
   enum class MergeNotes { kDefault, kYes, kNo } merge_notes = MergeNotes::kDefault;
   PatternList keep_sections;                        // --keep-section: never removed by any option
   PatternList remove_relocations;                   // --remove-relocations PATTERN

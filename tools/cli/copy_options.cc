@@ -433,6 +433,12 @@ std::string parse_copy_args(CopyTool tool, int argc, char** argv, ParsedCopyArgs
 }
 
 void apply_strip_default(ParsedCopyArgs& a) {
+  using M = elf::CopyOptions::MergeNotes;
+  // binutils strip_main: unless -M/--no-merge-notes says otherwise, strip merges the build-attribute
+  // notes except when it strips only debugging information (-g, --strip-dwo); objcopy never does
+  // by default (copy_main).
+  if (a.copy.merge_notes == M::kDefault)
+    a.copy.merge_notes = a.copy.strip == elf::StripMode::kDebug || a.copy.strip == elf::StripMode::kDwo ? M::kNo : M::kYes;
   if (a.copy.strip == elf::StripMode::kNone && a.copy.discard == elf::DiscardLocals::kUndef &&
       a.copy.strip_symbols.empty())
     a.copy.strip = elf::StripMode::kAll;

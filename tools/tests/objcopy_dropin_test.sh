@@ -291,8 +291,9 @@ done
 check "x86_64-groups.o -R every data member: the group goes = GNU" same objcopy x86_64-groups.o -R .data.g1 -R .data2.g1
 check "x86_64-groups.o -R one member: the group stays = GNU" same objcopy x86_64-groups.o -R .data2.g1
 check "x86_64-groups.o strip --strip-unneeded -R both = GNU" same strip x86_64-groups.o --strip-unneeded -R .data.g1 -R .data2.g1
-# GNU build-attribute notes (gas --generate-missing-build-notes, annobin): GNU merges them by default
-# unless only debugging information is stripped; elfhash refuses instead of differing.
+# GNU build-attribute notes (gas --generate-missing-build-notes, annobin): GNU strip merges them by
+# default unless only debugging information is stripped, objcopy only with -M; elfhash refuses
+# merging instead of differing.
 build_notes() {
   printf '.text\n.globl _start\n_start: ret\n' > n.s && as --generate-missing-build-notes=yes -o n.o n.s && ld -o n.exe n.o
 }
@@ -306,8 +307,11 @@ notes_same() {  # notes_same FILE TOOL OPTIONS...: GNU and elfhash give the same
   if [ "$tool" = objcopy ]; then objcopy "$@" "$f" g.out && "$E" objcopy "$@" "$f" e.out
   else strip "$@" -o g.out "$f" && "$E" strip "$@" -o e.out "$f"; fi && cmp g.out e.out
 }
-check "objcopy of a file with .gnu.build.attributes (GNU merges by default) refused, exit 2" notes_refused objcopy
-check "strip of a file with .gnu.build.attributes (GNU merges by default) refused, exit 2" notes_refused strip
+check "strip of a file with .gnu.build.attributes (GNU strip merges by default) refused, exit 2" notes_refused strip
+check "objcopy of a file with .gnu.build.attributes (GNU objcopy merges only with -M) = GNU" \
+  eval 'build_notes && notes_same n.exe objcopy && notes_same n.exe objcopy --only-keep-debug'
+check "objcopy --only-keep-debug of node (dh_strip's debug file; GNU does not merge) = GNU" \
+  eval '[ ! -e /usr/bin/node ] || notes_same /usr/bin/node objcopy --only-keep-debug'
 check "-M -g: merging asked for explicitly, refused, exit 2" notes_refused objcopy -M -g
 check "--no-merge-notes: the notes are copied = GNU" notes_same n.exe objcopy --no-merge-notes
 check "--strip-all --no-merge-notes = GNU" notes_same n.exe strip --strip-all --no-merge-notes
