@@ -12,6 +12,7 @@
 #include <unordered_set>
 
 #include "elf/atomic_file.h"
+#include "elf/build_notes.h"
 #include "elf/bytes.h"
 #include "elf/small_file.h"
 
@@ -694,22 +695,31 @@ Status apply_add_symbols(Object& o, const CopyOptions& opt) {
 }
 
 // -M (strip's default unless -g/--strip-dwo, resolved by the CLI; objcopy's default is not to
-// merge); is_mergeable_note_section: an SHT_NOTE section named .gnu.build.attributes*.
-Status check_mergeable_notes(const Object& o, const CopyOptions& opt) {
+// merge): binutils copy_object merges each SHT_NOTE section named .gnu.build.attributes* that is
+// kept and not empty (is_mergeable_note_section), except one with relocations, which it leaves as it
+// is ("Cannot merge"). The rules are elf/build_notes.cc's.
+Status merge_notes(Object& o, const CopyOptions& opt) {
   if (opt.merge_notes != CopyOptions::MergeNotes::kYes) return ok_status();
-  // merge_gnu_build_notes leaves a section that has relocations as it is ("Cannot merge"), which
-  // is what elfhash does too.
   auto has_relocs = [&](const Section* n) {
     for (const auto& r : o.sections)
       if (o.is_attached_reloc(*r) && r->info_section == n && r->hdr.size > 0) return true;
     return false;
   };
-  for (const auto& s : o.sections)
-    if (!s->removed && s->hdr.type == SHT_NOTE && starts_with(s->name, ".gnu.build.attributes") && !has_relocs(s.get()))
-      return obj_error(o, s.get(), fmt::format("GNU merges the build-attribute notes of {} here (-M, the default "
-                                               "without -g); elfhash does not support that: --no-merge-notes "
-                                               "keeps them as they are",
+  for (auto& s : o.sections) {
+    if (s->removed || s->hdr.type != SHT_NOTE || !starts_with(s->name, ".gnu.build.attributes") || s->data.empty() ||
+        has_relocs(s.get()))
+      continue;
+    NotesMerge m = merge_build_notes(s->data, o.input().endian(), o.input().is64());
+    if (!m.error.empty())
+      return make_error(o.input().path(), s->hdr.offset + m.error_offset, fmt::format("{}: {}", s->name, m.error));
+    if (!m.merged) continue;
+    if (s->is_alloc() && !o.segments.empty())
+      return obj_error(o, s.get(), fmt::format("merging the notes of {} shrinks an allocated section of a file with "
+                                               "program headers: GNU objcopy rewrites the segments then, elfhash "
+                                               "does not support that (--no-merge-notes keeps them)",
                                                s->name));
+    s->set_contents(std::move(*m.merged));
+  }
   return ok_status();
 }
 
@@ -918,7 +928,7 @@ Status decompress_debug_sections(Object& o, const CopyOptions& opt) {
 
 Status apply(Object& o, const CopyOptions& opt) {
   mark_removed_sections(o, opt);
-  EH_TRY(check_mergeable_notes(o, opt));
+  EH_TRY(merge_notes(o, opt));
   EH_TRY(apply_update_sections(o, opt));
   remove_empty_groups(o, opt);
   ungroup_members_of_removed_groups(o);
