@@ -544,7 +544,10 @@ Result<uint64_t> Planner::relayout_segments() {
 // the headers from scratch instead (an added section, ...), the input's stay, unless the file has
 // such slack: then the output would differ from GNU's and that is refused.
 Status Planner::adopt_bfd_program_headers() {
-  if (segments_edited()) return ok_status();  // an operation placed new contents (ops.cc)
+  // An operation placed new contents in a segment (ops.cc place_new_contents_in_segment, which
+  // follows binutils for that edit) on a layout elfhash otherwise keeps: slack BFD would close is
+  // refused as in the rewrite case below.
+  if (segments_edited()) return check_load_packing();
   std::vector<SectionHeader> copies;
   copies.reserve(out_.size());
   std::vector<LaidOutSection> secs;
