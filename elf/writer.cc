@@ -562,14 +562,17 @@ Status Planner::adopt_bfd_program_headers() {
   }
   bool removed_alloc = false;
   for (const auto& s : o_.sections) removed_alloc |= s->removed && s->is_alloc();
-  auto laid = added ? Result<SegmentLayout>(make_error("", kNoOffset, "")) : lay_out_segments(o_.input(), secs, removed_alloc);
-  if (!laid.ok()) return check_load_packing();
-  bool moved = laid->phoff != o_.header.phoff;
+  if (added || removed_alloc) return check_load_packing();  // binutils rewrites the headers from scratch
+  // Where the layout cannot follow binutils (an allocated section in no PT_LOAD, a load address
+  // binutils would adjust, ...), GNU warns or fails and its output would not be the input's layout
+  // either, so that is an error too (no real file seen does that: docs/elf-engine.md).
+  EH_ASSIGN(auto laid, lay_out_segments(o_.input(), secs, false));
+  bool moved = laid.phoff != o_.header.phoff;
   for (const LaidOutSection& l : secs) moved |= (l.out->flags & SHF_ALLOC) && l.out->offset != l.in->offset;
   if (moved)
     relayout_ = true;
   else
-    o_.segments = std::move(laid->phdrs);
+    o_.segments = std::move(laid.phdrs);
   return ok_status();
 }
 
