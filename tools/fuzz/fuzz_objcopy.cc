@@ -175,10 +175,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto out = copy({c.p, c.n}, "fuzz", opt);
   for (int fd : fds) close(fd);
   if (!out.ok()) return 0;
-  // Whatever objcopy writes must itself be readable, and copying it again must succeed.
+  // Whatever objcopy writes must itself be readable, and copying it again must succeed, with one
+  // exception: BFD's segment layout is not idempotent on hostile program headers (a layout it
+  // followed once can put a non-load segment over the program headers, which BFD then rejects), so
+  // the second copy may refuse with the layout's own error (elf/segment_layout.h), as GNU fails.
   CopyOptions plain;
   auto again = copy(*out, "fuzz-out", plain);
-  if (!again.ok()) {
+  if (!again.ok() && again.error().message.rfind("segment layout:", 0) != 0) {
     std::fprintf(stderr, "fuzz_objcopy: the output does not copy again: %s\n", again.error().str().c_str());
     __builtin_trap();
   }
