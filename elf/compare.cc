@@ -526,9 +526,13 @@ class Comparer {
       field(G, key, "p_filesz", x.filesz, y.filesz, hex);
       field(G, key, "p_memsz", x.memsz, y.memsz, hex);
       field(G, key, "p_align", x.align, y.align, hex);
-      if (x.type == PT_LOAD && y.type == PT_LOAD) {
-        // parse() checked both ranges lie inside the files.
-        auto dx = fa().bytes().subspan(x.offset, x.filesz), dy = fb().bytes().subspan(y.offset, y.filesz);
+      if (x.type == PT_LOAD && y.type == PT_LOAD && (x.filesz || y.filesz)) {
+        // parse() checked that both ranges lie inside the files when they are not empty (an empty
+        // segment's p_offset may be anywhere).
+        auto bytes_of = [](const ElfFile& f, const ProgramHeader& p) {
+          return p.filesz ? f.bytes().subspan(p.offset, p.filesz) : std::span<const uint8_t>{};
+        };
+        auto dx = bytes_of(fa(), x), dy = bytes_of(fb(), y);
         if (auto at = first_difference(dx, dy)) add(G, key, "loaded bytes", bytes_at(dx, *at), bytes_at(dy, *at), *at);
       }
     }

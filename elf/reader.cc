@@ -252,7 +252,11 @@ Status ElfFile::parse_segments() {
   for (uint32_t i = 0; i < hdr_.phnum; ++i) {
     uint64_t at = hdr_.phoff + uint64_t{i} * phdr_size();
     ProgramHeader ph = decode_phdr(bytes().data() + at, cls(), endian());
-    if (ph.type != PT_NULL && !in_bounds(ph.offset, ph.filesz, fsize))
+    // PT_NULL slots and segments without file bytes describe no bytes, so their p_offset is not
+    // checked: binutils itself puts an empty PT_LOAD's or PT_TLS's offset past the end of the file
+    // ("shouldn't matter", bfd/elf.c assign_file_positions_for_load_sections). Users of a segment's
+    // bytes must go by p_filesz.
+    if (ph.type != PT_NULL && ph.filesz != 0 && !in_bounds(ph.offset, ph.filesz, fsize))
       return err(at, fmt::format("segment {} [{:#x}, +{:#x}) extends past end of file", i, ph.offset, ph.filesz));
     phdrs_.push_back(ph);
   }

@@ -606,10 +606,10 @@ Status Planner::layout() {
     EH_ASSIGN(end, relayout_segments());
   } else if (!o_.segments.empty()) {
     end = std::max<uint64_t>(end, h.phoff + uint64_t{h.phnum} * h.phentsize);
-    // PT_NULL entries are unused slots that describe no bytes, so the reader leaves their offset and
-    // size unchecked (elf/reader.cc parse_segments): they must not size the output either.
+    // PT_NULL slots and empty segments describe no bytes, so the reader leaves their offset
+    // unchecked (elf/reader.cc parse_segments): they must not size the output either.
     for (const auto& p : o_.segments)
-      if (p.type != PT_NULL) end = std::max(end, p.offset + p.filesz);
+      if (p.type != PT_NULL && p.filesz != 0) end = std::max(end, p.offset + p.filesz);
     for (size_t i = 1; i < out_.size(); ++i)
       if (out_[i].fixed && out_[i].hdr.type != SHT_NOBITS) end = std::max(end, out_[i].hdr.offset + out_[i].hdr.size);
   }
