@@ -118,6 +118,7 @@ class Planner {
   Result<uint64_t> relayout_segments();
   Status adopt_bfd_program_headers();
   Status check_load_packing() const;
+  Status check_segments_fit() const;
   Status check_size(const OutSection* os, uint64_t end) const;
   void emit();
   std::vector<uint8_t>& buffer() { return plan_.buffers.emplace_back(); }
@@ -640,7 +641,24 @@ Status Planner::layout() {
   EH_TRY(place(out_[shstrtab_idx_]));
   shoff_ = align_up(off, f_.file_align());
   plan_.size = shoff_ + out_.size() * f_.shdr_size();
-  return check_size(nullptr, plan_.size);
+  EH_TRY(check_size(nullptr, plan_.size));
+  return check_segments_fit();
+}
+
+// The program headers binutils computes follow the sections' sizes and the input's segment sizes,
+// which a hostile file can make absurd (a PT_GNU_RELRO or PT_NOTE spanning exabytes). BFD writes
+// such headers anyway; elfhash refuses an output whose segment would extend past its end, since no
+// reader, its own included, accepts that file.
+Status Planner::check_segments_fit() const {
+  const uint64_t phoff = relayout_ ? phoff_ : o_.header.phoff;
+  for (size_t i = 0; i < o_.segments.size(); ++i) {
+    const ProgramHeader& p = o_.segments[i];
+    if (p.type == PT_NULL || p.filesz == 0 || (p.offset <= plan_.size && p.filesz <= plan_.size - p.offset)) continue;
+    return make_error(o_.input().path(), phoff + i * uint64_t{o_.header.phentsize},
+                      fmt::format("segment {} would cover [{:#x}, +{:#x}), past the end of the {:#x}-byte output",
+                                  i, p.offset, p.filesz, plan_.size));
+  }
+  return ok_status();
 }
 
 void Planner::emit() {
