@@ -632,6 +632,15 @@ Status filter_symbols(Object& o, const CopyOptions& opt) {
     SymbolFacts& f = facts[i];
     f.keep_if_unused = keep_unused_symbol(o, y, opt);
     f.kept = (opt.keep_file_symbols && y.type() == STT_FILE) || (!keep_named.empty() && keep_named.matches(y.name));
+    // binutils names a section symbol after its section, so -K .text keeps it through filter_symbols;
+    // in an executable BFD then leaves it out when writing, but the .symtab it decided on stays,
+    // empty. elfhash has no such half-kept symbol: refused rather than written differently.
+    if (y.type() == STT_SECTION && y.section && !keep_named.empty() && !o.is_relocatable() &&
+        opt.strip == StripMode::kAll && keep_named.matches(y.section->name))
+      return make_error(o.input().path(), kNoOffset,
+                        fmt::format("-K {} with --strip-all keeps a section symbol, which binutils then drops "
+                                    "leaving an empty .symtab; elfhash does not support that",
+                                    y.section->name));
     f.named = !strip_named.empty() && strip_named.matches(y.name);
     f.unneeded = !strip_unneeded.empty() && strip_unneeded.matches(y.name);
     f.home_removed = y.section ? y.section->removed : special_section_removed(y, opt);

@@ -207,6 +207,11 @@ gap_rewrite_refused() {  # the same file with a section added: binutils rewrites
 check "re-packing with an added section (GNU rewrites the program headers) refused, exit 2" gap_rewrite_refused
 
 # --- the former silent divergences ---
+# -K naming a section symbol: a relocatable file keeps it (= GNU); in an executable GNU keeps it
+# through its filter, drops it when writing and leaves an empty .symtab, which elfhash refuses.
+check "objcopy --strip-all -K .text of a relocatable = GNU" same objcopy x86_64-module.o --strip-all -K .text
+check "objcopy --strip-all -K .text of an executable (GNU: an empty .symtab) refused, exit 2" \
+  refused objcopy "keeps a section symbol" --strip-all -K .text -- vmlinux.unstripped
 check "strip -R .comment means --strip-all too (GNU strip's default) = GNU" same strip x86_64-module.o -R .comment
 check "strip -R .comment on an executable = GNU" same strip vmlinux.unstripped -R .comment
 printf 'BTF-ish bytes' > blob
