@@ -157,15 +157,29 @@ void ungroup_members_of_removed_groups(Object& o) {
 
 PatternList symbol_patterns(const std::vector<std::string>& names, bool wildcard);
 
+// The codec of an attached relocation section whose entries it is about to read, after checking
+// that sh_entsize and the size agree with it.
+Result<RelocCodec> entry_codec(const Object& o, const Section& s) {
+  const RelocCodec codec = o.input().reloc_codec(s.hdr.type == SHT_RELA);
+  const size_t es = codec.entry_size();
+  if (s.hdr.entsize != es || s.data.size() % es != 0)
+    return obj_error(o, &s, fmt::format("relocation section {} has entry size {} (expected {})", s.name, s.hdr.entsize, es));
+  return codec;
+}
+
+// BFD's HAS_RELOC: the input has a relocation section attached to .symtab.
+bool has_attached_relocs(const Object& o) {
+  for (const auto& s : o.sections)
+    if (o.is_attached_reloc(*s)) return true;
+  return false;
+}
+
 // --strip-all with -K (binutils copy_relocations_in_section): only the relocation entries whose
 // symbol is named by -K stay (a section symbol goes by its section's name); a section left with
 // none is dropped (bfd_set_reloc with no entries clears SEC_RELOC).
 Status keep_relocs_of_kept_symbols(Object& o, Section& s, const PatternList& keep) {
-  const ElfFile& in = o.input();
-  const RelocCodec codec = in.reloc_codec(s.hdr.type == SHT_RELA);
+  EH_ASSIGN(const RelocCodec codec, entry_codec(o, s));
   const size_t es = codec.entry_size();
-  if (s.hdr.entsize != es || s.data.size() % es != 0)
-    return obj_error(o, &s, fmt::format("relocation section {} has entry size {} (expected {})", s.name, s.hdr.entsize, es));
   std::vector<uint8_t> kept;
   for (size_t off = 0; off < s.data.size(); off += es) {
     const uint32_t sym = codec.symbol(s.data.data() + off);
@@ -546,10 +560,8 @@ Status mark_symbols_used_in_relocs(const Object& o, std::vector<uint8_t>& used) 
   const uint32_t nsyms = static_cast<uint32_t>(o.symbols.size());
   for (auto& s : o.sections) {
     if (!o.is_attached_reloc(*s) || s->info_section->removed || s->contents_changed) continue;
-    const RelocCodec codec = in.reloc_codec(s->hdr.type == SHT_RELA);
+    EH_ASSIGN(const RelocCodec codec, entry_codec(o, *s));
     const size_t es = codec.entry_size();
-    if (s->hdr.entsize != es || s->data.size() % es != 0)
-      return obj_error(o, s.get(), fmt::format("relocation section {} has entry size {} (expected {})", s->name, s->hdr.entsize, es));
     const uint8_t* p = s->data.data();
     const size_t n = s->data.size() / es;
     for (size_t i = 0; i < n; ++i, p += es) {
@@ -601,12 +613,9 @@ void apply_binding(Sym& y, const BindingRules& r) {
 // HAS_RELOC), every section symbol is marked unused, and BFD's ignore_sym then leaves it out of the
 // output, whatever the strip mode or -K says; on targets whose BFD keeps unused section symbols
 // (every one but x86, TargetRules::keeps_unused_section_symbols) it instead gives every output
-// section one, which elfhash does not do (docs/cli.md).
+// section one (add_section_symbols).
 bool drops_section_symbols(const Object& o) {
-  if (o.is_relocatable() || o.target().keeps_unused_section_symbols) return false;
-  for (const auto& s : o.sections)
-    if (o.is_attached_reloc(*s)) return false;
-  return true;
+  return !o.is_relocatable() && !o.target().keeps_unused_section_symbols && !has_attached_relocs(o);
 }
 
 Status filter_symbols(Object& o, const CopyOptions& opt) {
@@ -746,9 +755,7 @@ void add_section_symbols(Object& o) {
     any = true;
     if (y.type() == STT_SECTION && y.section) named.push_back(y.section);
   }
-  if (!any) return;
-  for (const auto& s : o.sections)
-    if (o.is_attached_reloc(*s)) return;  // HAS_RELOC: only the section symbols relocations use stay
+  if (!any || has_attached_relocs(o)) return;  // HAS_RELOC: only the section symbols relocations use stay
   std::sort(named.begin(), named.end());
   for (auto& s : o.sections) {
     if (s->removed || o.kind(*s).regenerated || std::binary_search(named.begin(), named.end(), s.get())) continue;

@@ -49,21 +49,21 @@ bool in_segment(const SectionHeader& h, const ProgramHeader& p) {
   return true;
 }
 
-// bfd/elf.c _bfd_elf_make_section_from_shdr: an allocated section's load address comes from the
-// PT_LOAD (or PT_TLS) segment holding it, by file offset if it has contents, else by address; when
-// every p_paddr is 0 and there are several non-empty PT_LOADs, it is the address itself.
-uint64_t input_lma(const SectionHeader& h, std::span<const ProgramHeader> phdrs) {
+// bfd/elf.c _bfd_elf_make_section_from_shdr: when every p_paddr is 0 and there are several
+// non-empty PT_LOADs, an allocated section's load address is its address (one answer per file).
+bool lma_is_address(std::span<const ProgramHeader> phdrs) {
   unsigned nload = 0;
-  bool any_paddr = false;
   for (const auto& p : phdrs) {
-    if (p.paddr != 0) {
-      any_paddr = true;
-      break;
-    }
+    if (p.paddr != 0) return false;
     if (p.type == PT_LOAD && p.memsz != 0) ++nload;
   }
+  return nload > 1;
+}
+
+// Otherwise it comes from the PT_LOAD (or PT_TLS) segment holding the section, by file offset if it
+// has contents, else by address.
+uint64_t input_lma(const SectionHeader& h, std::span<const ProgramHeader> phdrs) {
   uint64_t lma = h.addr;
-  if (!any_paddr && nload > 1) return lma;
   for (const auto& p : phdrs) {
     if (!(((p.type == PT_LOAD && !(h.flags & SHF_TLS)) || p.type == PT_TLS) && in_segment(h, p))) continue;
     lma = h.type == SHT_NOBITS ? p.paddr + h.addr - p.vaddr : p.paddr + h.offset - p.offset;
@@ -100,7 +100,7 @@ class Layout {
                                   i, msg));
   }
   Status build_sections();
-  Status build_maps();
+  void build_maps();
   void sort();
   Status place_load_segments();
   Status place_segment(Map& m);
@@ -121,6 +121,7 @@ class Layout {
 
 Status Layout::build_sections() {
   const auto& phdrs = in_.segments();
+  const bool lma_is_addr = lma_is_address(phdrs);
   secs_.resize(sections_.size());
   for (size_t i = 0; i < sections_.size(); ++i) {
     LaidOutSection& l = sections_[i];
@@ -129,7 +130,7 @@ Status Layout::build_sections() {
     s.l = &l;
     s.alloc = l.out->flags & SHF_ALLOC;
     s.vma = l.out->addr;
-    s.lma = s.alloc ? input_lma(*l.in, phdrs) : s.vma;
+    s.lma = s.alloc && !lma_is_addr ? input_lma(*l.in, phdrs) : s.vma;
     s.size = l.out->size;
     s.load = s.alloc && l.out->type != SHT_NOBITS;
     s.tls = l.out->flags & SHF_TLS;
@@ -143,7 +144,7 @@ Status Layout::build_sections() {
 }
 
 // bfd/elf.c copy_elf_program_header: one map per input segment holding the sections it covers.
-Status Layout::build_maps() {
+void Layout::build_maps() {
   const FileHeader& eh = in_.header();
   const auto& phdrs = in_.segments();
   bool any_paddr = false;
@@ -188,7 +189,6 @@ Status Layout::build_maps() {
       m.vaddr_offset = m.paddr + hdr_size - (lowest ? lowest->lma : 0);
     }
   }
-  return ok_status();
 }
 
 
@@ -422,7 +422,7 @@ Result<SegmentLayout> Layout::run(bool removed_alloc) {
     return err(0, fmt::format("{} sections times {} segments is over the bound of {} pairs", sections_.size(),
                               in_.segments().size(), kMaxSectionSegmentPairs));
   EH_TRY(build_sections());
-  EH_TRY(build_maps());
+  build_maps();
   for (const Map& m : maps_)
     if ((m.includes_filehdr || m.includes_phdrs) && m.in->type != PT_LOAD && m.in->type != PT_PHDR && !m.secs.empty())
       return seg_err(m.idx, "a segment other than PT_LOAD holds sections and the ELF or program headers");

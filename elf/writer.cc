@@ -116,6 +116,8 @@ class Planner {
   void build_shstrtab();
   Status layout();
   Result<uint64_t> relayout_segments();
+  std::vector<LaidOutSection> layout_inputs(std::vector<SectionHeader>* copies);
+  bool removes_alloc_section() const;
   Status adopt_bfd_program_headers();
   Status check_load_packing() const;
   Status check_segments_fit() const;
@@ -511,17 +513,31 @@ Status Planner::check_size(const OutSection* os, uint64_t end) const {
 
 // Offsets of the allocated sections and the program headers as binutils computes them when the
 // sections no longer hold the input's bytes; returns the first free offset after them.
-Result<uint64_t> Planner::relayout_segments() {
+// The layout's view of the output's sections that came from the input or were added (an added one
+// has no input header), in output order. Their output headers are laid out in place, or, with
+// `copies`, copies of them are (to see what binutils would do without committing to it).
+std::vector<LaidOutSection> Planner::layout_inputs(std::vector<SectionHeader>* copies) {
   std::vector<LaidOutSection> secs;
+  if (copies) copies->reserve(out_.size());  // no reallocation: secs point into it
   for (size_t i = 1; i < out_.size(); ++i) {
     OutSection& os = out_[i];
     if (!os.src) continue;
     const SectionHeader* in = os.src->in_index ? &o_.input().sections()[os.src->in_index] : nullptr;
-    secs.push_back(LaidOutSection{in, &os.hdr, os.src->in_index, os.name});
+    SectionHeader* out = copies ? &copies->emplace_back(os.hdr) : &os.hdr;
+    secs.push_back(LaidOutSection{in, out, os.src->in_index, os.name});
   }
-  bool removed_alloc = false;
-  for (const auto& s : o_.sections) removed_alloc |= s->removed && s->is_alloc();
-  EH_ASSIGN(auto laid, lay_out_segments(o_.input(), secs, removed_alloc));
+  return secs;
+}
+
+bool Planner::removes_alloc_section() const {
+  for (const auto& s : o_.sections)
+    if (s->removed && s->is_alloc()) return true;
+  return false;
+}
+
+Result<uint64_t> Planner::relayout_segments() {
+  std::vector<LaidOutSection> secs = layout_inputs(nullptr);
+  EH_ASSIGN(auto laid, lay_out_segments(o_.input(), secs, removes_alloc_section()));
   // A hostile file's addresses and alignments can put the running offset anywhere (the layout's
   // arithmetic wraps like BFD's): the output bound applies to every placed section and to the end.
   const uint64_t limit = o_.output_limit();
@@ -551,20 +567,9 @@ Status Planner::adopt_bfd_program_headers() {
   // refused as in the rewrite case below.
   if (segments_edited()) return check_load_packing();
   std::vector<SectionHeader> copies;
-  copies.reserve(out_.size());
-  std::vector<LaidOutSection> secs;
-  bool added = false;
-  for (size_t i = 1; i < out_.size(); ++i) {
-    const OutSection& os = out_[i];
-    if (!os.src) continue;
-    added |= os.src->in_index == 0;
-    if (added) break;
-    copies.push_back(os.hdr);
-    secs.push_back(LaidOutSection{&o_.input().sections()[os.src->in_index], &copies.back(), os.src->in_index, os.name});
-  }
-  bool removed_alloc = false;
-  for (const auto& s : o_.sections) removed_alloc |= s->removed && s->is_alloc();
-  if (added || removed_alloc) return check_load_packing();  // binutils rewrites the headers from scratch
+  std::vector<LaidOutSection> secs = layout_inputs(&copies);
+  const bool added = std::any_of(secs.begin(), secs.end(), [](const LaidOutSection& l) { return !l.in; });
+  if (added || removes_alloc_section()) return check_load_packing();  // binutils rewrites the headers from scratch
   // Where the layout cannot follow binutils (an allocated section in no PT_LOAD, a load address
   // binutils would adjust, ...), GNU warns or fails and its output would not be the input's layout
   // either, so that is an error too (no real file seen does that: docs/elf-engine.md).
@@ -650,11 +655,12 @@ Status Planner::layout() {
 // such headers anyway; elfhash refuses an output whose segment would extend past its end, since no
 // reader, its own included, accepts that file.
 Status Planner::check_segments_fit() const {
-  const uint64_t phoff = relayout_ ? phoff_ : o_.header.phoff;
   for (size_t i = 0; i < o_.segments.size(); ++i) {
     const ProgramHeader& p = o_.segments[i];
     if (p.type == PT_NULL || p.filesz == 0 || (p.offset <= plan_.size && p.filesz <= plan_.size - p.offset)) continue;
-    return make_error(o_.input().path(), phoff + i * uint64_t{o_.header.phentsize},
+    // The offset names the input's program header that the segment came from (errors point into
+    // the input file).
+    return make_error(o_.input().path(), o_.header.phoff + i * uint64_t{o_.header.phentsize},
                       fmt::format("segment {} would cover [{:#x}, +{:#x}), past the end of the {:#x}-byte output",
                                   i, p.offset, p.filesz, plan_.size));
   }
