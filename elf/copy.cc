@@ -98,7 +98,6 @@ Status copy_file(const CopyJob& job, const CopyOptions& opt) {
     EH_ASSIGN(auto plan, binary_plan(o, job.pad_to));
     return write_plan(plan, *view, job.output, mode, job.fsync);  // checks the input is unchanged
   }
-  EH_TRY(check_segments_kept(o));
   EH_ASSIGN(auto plan, plan_output(o));
   return write_plan(plan, *view, job.output, mode, job.fsync);
 }
@@ -118,7 +117,6 @@ Result<std::vector<uint8_t>> copy_to_memory(std::span<const uint8_t> elf_bytes, 
                                             const CopyOptions& opt) {
   EH_ASSIGN(auto elf, ElfFile::parse(MappedFile::from_memory(elf_bytes, name)));
   EH_ASSIGN(auto o, load_edited(elf, opt));
-  EH_TRY(check_segments_kept(o));
   EH_ASSIGN(auto plan, plan_output(o));
   return render(plan, elf_bytes);
 }

@@ -266,11 +266,9 @@ void apply_alignment(Object& o, const CopyOptions& opt) {
 
 // A NOBITS section that gains contents changes type, so the checks the reader made for NOBITS (none on
 // sh_offset and sh_size) no longer cover it: its size is an allocation and output bytes. It is
-// bounded by the output budget (elf/limits.h). In a file with program headers an allocated one is
-// placed inside its PT_LOAD as GNU places it (place_new_contents_in_segment); its own sh_offset is
-// never used.
-Status place_new_contents_in_segment(Object& o, Section& s);
-
+// bounded by the output budget (elf/limits.h). In a file with program headers binutils then rewrites
+// them (elf/segment_layout.h): the writer places it inside its PT_LOAD; its own sh_offset is never
+// used.
 Status give_contents(Object& o, Section& s, uint64_t& budget) {
   if (s.hdr.size > budget)
     return obj_error(o, &s, fmt::format("--set-section-flags: NOBITS section {} of size {:#x} would gain contents "
@@ -280,7 +278,6 @@ Status give_contents(Object& o, Section& s, uint64_t& budget) {
   budget -= s.hdr.size;
   s.set_contents(std::vector<uint8_t>(s.hdr.size, 0));
   s.hdr.type = SHT_PROGBITS;
-  if (s.is_alloc() && !o.segments.empty() && s.in_index != 0) return place_new_contents_in_segment(o, s);
   return ok_status();
 }
 
@@ -303,50 +300,6 @@ Status set_flags(Object& o, Section& s, uint32_t f, uint64_t& budget) {
   if (s.hdr.type == SHT_NOBITS && (f & (kSecLoad | kSecContents))) EH_TRY(give_contents(o, s, budget));
   return ok_status();
 }
-
-// A NOBITS section that gained contents in a file with segments (--set-section-flags
-// .bss=alloc,load,contents): binutils rewrites the program headers, so the section's file offset
-// becomes congruent with its address inside its PT_LOAD and that segment's p_filesz grows to cover
-// it (bfd/elf.c rewrite_elf_program_header + assign_file_positions_for_load_sections).
-Status place_new_contents_in_segment(Object& o, Section& s) {
-  for (auto& p : o.segments) {
-    if (p.type != PT_LOAD || s.hdr.addr < p.vaddr || s.hdr.addr + s.hdr.size > p.vaddr + p.memsz) continue;
-    s.hdr.offset = p.offset + (s.hdr.addr - p.vaddr);
-    p.filesz = std::max(p.filesz, s.hdr.addr + s.hdr.size - p.vaddr);
-    return ok_status();
-  }
-  return obj_error(o, &s, fmt::format("--set-section-flags gives {} contents, but no PT_LOAD segment holds it", s.name));
-}
-
-// binutils rewrites the program headers when a section inside a segment is removed or its flags or
-// alignment change (bfd/elf.c copy_private_bfd_data); elfhash keeps them as they are, so it refuses
-// those edits rather than write different headers silently. Sizes are pinned by update_one.
-}  // namespace
-
-Status check_segments_kept(const Object& o) {
-  if (o.segments.empty()) return ok_status();
-  const auto& in = o.input().sections();
-  for (const auto& s : o.sections) {
-    if (s->in_index == 0 || s->in_index >= in.size()) continue;
-    const SectionHeader& was = in[s->in_index];
-    if (!(was.flags & SHF_ALLOC) || was.size == 0) continue;
-    bool in_load = false;
-    for (const auto& p : o.segments)
-      if (p.type == PT_LOAD && was.addr >= p.vaddr && was.addr + was.size <= p.vaddr + p.memsz) in_load = true;
-    if (!in_load) continue;
-    const char* what = s->removed ? "removing" : s->hdr.flags != was.flags && s->hdr.type == was.type ? "changing the flags of"
-                       : s->hdr.addralign != was.addralign && (was.addr % s->hdr.addralign || was.offset % s->hdr.addralign)
-                           ? "changing the alignment of"  // else the rewrite places it where it is
-                                                                                                   : nullptr;
-    if (what)
-      return obj_error(o, s.get(), fmt::format("{} allocated section {} of a file with program headers: GNU objcopy "
-                                               "rewrites the segments then, elfhash does not support that",
-                                               what, s->name));
-  }
-  return ok_status();
-}
-
-namespace {
 
 // binutils setup_section (and copy_object for --add-section): the last --set-section-flags whose
 // pattern matches the section's input name applies, unless a matching '!PATTERN' excludes it.

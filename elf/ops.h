@@ -102,9 +102,6 @@ struct CopyOptions {
 Status dump_sections(const Object& obj, const CopyOptions& opt);
 // Applies every editing option to the model.
 Status apply(Object& obj, const CopyOptions& opt);
-// ELF output of a file with program headers: refuses the edits for which binutils would rewrite
-// the segments (removing, re-flagging or re-aligning a section inside a PT_LOAD), which elfhash keeps.
-Status check_segments_kept(const Object& obj);
 // True for the non-allocated sections binutils treats as debugging information (by name).
 bool is_debug_section(const Section& s);
 

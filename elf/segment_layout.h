@@ -31,14 +31,23 @@ struct LaidOutSection {
 };
 
 struct SegmentLayout {
-  std::vector<ProgramHeader> phdrs;  // in the input's order
+  std::vector<ProgramHeader> phdrs;  // in the input's order (kRewrite: of the maps it builds)
   uint64_t phoff = 0;
   uint64_t end = 0;  // the first file offset after the loadable sections' contents
 };
 
-// `sections` must hold every section of the output that came from the input (not the rebuilt
-// .symtab, .strtab and .shstrtab); `removed_alloc` is true when an allocated input section is not in
-// the output.
-Result<SegmentLayout> lay_out_segments(const ElfFile& in, std::span<LaidOutSection> sections, bool removed_alloc);
+// kCopy: binutils keeps the input's segment list (copy_elf_program_header). kRewrite: it builds the
+// list again (rewrite_elf_program_header); the output may have fewer program headers (PT_GNU_RELRO
+// goes) and other alignments.
+enum class SegmentMode { kCopy, kRewrite };
+
+// bfd/elf.c copy_private_bfd_data's choice, made before objcopy adds sections (setup_bfd_headers
+// runs before --add-section and --add-gnu-debuglink): rewrite when a section inside an input
+// segment was removed, or its flags, alignment or address changed.
+SegmentMode segment_mode(const ElfFile& in, std::span<const LaidOutSection> sections);
+
+// `sections` must hold every section of the output that came from the input or was added (not the
+// rebuilt .symtab, .strtab and .shstrtab), in output order.
+Result<SegmentLayout> lay_out_segments(const ElfFile& in, std::span<LaidOutSection> sections, SegmentMode mode);
 
 }  // namespace elfhash::elf

@@ -26,6 +26,11 @@ struct TargetRules {
   bool keeps_unused_section_symbols = true;
   // sh_entsize of SHT_HASH in ELF64 files (BFD's sizeof_hash_entry: 8 on 64-bit s390, else 4).
   uint8_t hash_entry_size64 = 4;
+  // BFD's minpagesize (ELF_MINPAGESIZE, else ELF_COMMONPAGESIZE, else ELF_MAXPAGESIZE of the target's
+  // elfNN-*.c): a file is demand-paged (D_PAGED, bfd/elfcode.h elf_object_p) only if every loaded
+  // section's address and offset agree modulo it. 0: not known here (segment_layout refuses the
+  // rewrite that needs it).
+  uint32_t min_page_size = 0;
 };
 
 const TargetRules& target_rules(uint16_t machine);

@@ -17,7 +17,7 @@ inline constexpr uint16_t ET_REL = 1, ET_EXEC = 2, ET_DYN = 3;
 inline constexpr uint16_t EM_SPARC = 2, EM_386 = 3, EM_MIPS = 8, EM_PARISC = 15, EM_PPC = 20, EM_PPC64 = 21,
                           EM_S390 = 22, EM_ARM = 40, EM_SH = 42, EM_SPARCV9 = 43, EM_IA_64 = 50,
                           EM_X86_64 = 62, EM_XTENSA = 94, EM_AARCH64 = 183, EM_RISCV = 243,
-                          EM_LOONGARCH = 258;
+                          EM_LOONGARCH = 258, EM_68K = 4, EM_ALPHA = 0x9026;
 
 // Special section indices.
 inline constexpr uint32_t SHN_UNDEF = 0;

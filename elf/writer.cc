@@ -29,12 +29,15 @@ uint64_t align_up(uint64_t v, uint64_t a) {
   return (v + a - 1) & ~(a - 1);
 }
 
-// binutils stores alignment as a power of two, rounding up; 0 becomes 1.
-uint64_t normalized_align(uint64_t a) {
-  if (a <= 1) return 1;
+// binutils stores alignment as a power of two, rounding up; 0 becomes 1. It writes the largest power
+// of two that divides both that and the section's address (bfd/elf.c elf_fake_sections: "consistent
+// with the section VMA"; objcopy sets every output section's VMA, so this holds for non-allocated
+// ones too): --set-section-alignment .text=64 on a .text at 0x1050 gives 16.
+uint64_t normalized_align(uint64_t a, uint64_t addr) {
   uint64_t p = 1;
   while (p < a && p < (uint64_t{1} << 63)) p <<= 1;
-  return p;
+  const uint64_t mask = p | addr;
+  return mask & (~mask + 1);
 }
 
 // The sh_entsize binutils writes for a section type, whatever the input said (bfd/elf.c
@@ -104,7 +107,6 @@ class Planner {
   void order_sections();
   void number_sections();
   bool symtab_needed() const;
-  bool segments_edited() const;
   Status build_symbols();
   Status encode_relocs(OutSection& os);
   Status renumber_reloc_symbols(OutSection& os);
@@ -117,9 +119,7 @@ class Planner {
   Status layout();
   Result<uint64_t> relayout_segments();
   std::vector<LaidOutSection> layout_inputs(std::vector<SectionHeader>* copies);
-  bool removes_alloc_section() const;
   Status adopt_bfd_program_headers();
-  Status check_load_packing() const;
   Status check_segments_fit() const;
   Status check_size(const OutSection* os, uint64_t end) const;
   void emit();
@@ -206,11 +206,6 @@ bool Planner::symtab_needed() const {
   for (Section* s : order_)
     if (o_.is_attached_reloc(*s) && s->data.size() > 0) return true;
   return false;
-}
-
-bool Planner::segments_edited() const {
-  const auto& in = o_.input().segments();
-  return in.size() == o_.segments.size() && in != o_.segments;
 }
 
 Result<uint32_t> Planner::out_index_of(const Section* s, const Section* from) const {
@@ -529,15 +524,9 @@ std::vector<LaidOutSection> Planner::layout_inputs(std::vector<SectionHeader>* c
   return secs;
 }
 
-bool Planner::removes_alloc_section() const {
-  for (const auto& s : o_.sections)
-    if (s->removed && s->is_alloc()) return true;
-  return false;
-}
-
 Result<uint64_t> Planner::relayout_segments() {
   std::vector<LaidOutSection> secs = layout_inputs(nullptr);
-  EH_ASSIGN(auto laid, lay_out_segments(o_.input(), secs, removes_alloc_section()));
+  EH_ASSIGN(auto laid, lay_out_segments(o_.input(), secs, segment_mode(o_.input(), secs)));
   // A hostile file's addresses and alignments can put the running offset anywhere (the layout's
   // arithmetic wraps like BFD's): the output bound applies to every placed section and to the end.
   const uint64_t limit = o_.output_limit();
@@ -558,48 +547,26 @@ Result<uint64_t> Planner::relayout_segments() {
 // output), the headers it derives are still not always the linker's: a PT_GNU_RELRO is trimmed to
 // its PT_LOAD's file bytes, a PT_LOAD's size is recomputed from its sections. Those headers are
 // taken then. When it moves sections (a linker or post-link tool left a page or more of slack before
-// a PT_LOAD, which BFD closes), the whole layout is taken (relayout_). When binutils would rewrite
-// the headers from scratch instead (an added section, ...), the input's stay, unless the file has
-// such slack: then the output would differ from GNU's and that is refused.
+// a PT_LOAD, which BFD closes), or when binutils rewrites the headers from scratch (a section inside
+// a segment removed or re-flagged: elf/segment_layout.h segment_mode), the whole layout is taken
+// (relayout_).
 Status Planner::adopt_bfd_program_headers() {
-  // An operation placed new contents in a segment (ops.cc place_new_contents_in_segment, which
-  // follows binutils for that edit) on a layout elfhash otherwise keeps: slack BFD would close is
-  // refused as in the rewrite case below.
-  if (segments_edited()) return check_load_packing();
   std::vector<SectionHeader> copies;
   std::vector<LaidOutSection> secs = layout_inputs(&copies);
-  const bool added = std::any_of(secs.begin(), secs.end(), [](const LaidOutSection& l) { return !l.in; });
-  if (added || removes_alloc_section()) return check_load_packing();  // binutils rewrites the headers from scratch
+  if (segment_mode(o_.input(), secs) == SegmentMode::kRewrite) {
+    relayout_ = true;
+    return ok_status();
+  }
   // Where the layout cannot follow binutils (an allocated section in no PT_LOAD, a load address
   // binutils would adjust, ...), GNU warns or fails and its output would not be the input's layout
   // either, so that is an error too (no real file seen does that: docs/elf-engine.md).
-  EH_ASSIGN(auto laid, lay_out_segments(o_.input(), secs, false));
+  EH_ASSIGN(auto laid, lay_out_segments(o_.input(), secs, SegmentMode::kCopy));
   bool moved = laid.phoff != o_.header.phoff;
-  for (const LaidOutSection& l : secs) moved |= (l.out->flags & SHF_ALLOC) && l.out->offset != l.in->offset;
+  for (const LaidOutSection& l : secs) moved |= l.in && (l.out->flags & SHF_ALLOC) && l.out->offset != l.in->offset;
   if (moved)
     relayout_ = true;
   else
     o_.segments = std::move(laid.phdrs);
-  return ok_status();
-}
-
-// A PT_LOAD with a page or more of unused file space before it, which BFD's layout would close
-// (the case adopt_bfd_program_headers cannot follow when binutils rewrites the headers instead).
-Status Planner::check_load_packing() const {
-  std::vector<const ProgramHeader*> loads;
-  for (const auto& p : o_.segments)
-    if (p.type == PT_LOAD && p.filesz > 0) loads.push_back(&p);
-  std::sort(loads.begin(), loads.end(), [](auto* a, auto* b) { return a->offset < b->offset; });
-  uint64_t end = o_.header.phoff + uint64_t{o_.header.phnum} * o_.header.phentsize;
-  for (const ProgramHeader* p : loads) {
-    const uint64_t page = std::max<uint64_t>(p->align, 1);
-    if (p->offset > end && p->offset - end >= page)
-      return make_error(o_.input().path(), p->offset,
-                        fmt::format("PT_LOAD at file offset {:#x} leaves {:#x} bytes unused before it, and this edit "
-                                    "makes GNU objcopy rewrite the program headers, which elfhash does not support",
-                                    p->offset, p->offset - end));
-    end = std::max(end, p->offset + p->filesz);
-  }
   return ok_status();
 }
 
@@ -621,7 +588,7 @@ Status Planner::layout() {
   uint64_t off = end;  // inside the input: the reader bounded every term
   // Each step stays below the bound (< 2^63), so align_up and the additions cannot wrap.
   auto place = [&](OutSection& os) -> Status {
-    os.hdr.addralign = normalized_align(os.hdr.addralign);
+    os.hdr.addralign = normalized_align(os.hdr.addralign, os.hdr.addr);
     off = align_up(off, os.hdr.addralign);
     os.hdr.offset = off;
     if (os.hdr.type != SHT_NOBITS) off += os.hdr.size;
@@ -630,7 +597,7 @@ Status Planner::layout() {
   for (size_t i = 1; i < out_.size(); ++i) {
     OutSection& os = out_[i];
     if (os.fixed) {
-      os.hdr.addralign = normalized_align(os.hdr.addralign);
+      os.hdr.addralign = normalized_align(os.hdr.addralign, os.hdr.addr);
       continue;  // keeps its input offset
     }
     if (os.deferred || !os.src) continue;
