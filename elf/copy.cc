@@ -7,19 +7,31 @@
 #include "elf/atomic_file.h"
 #include "elf/object.h"
 #include "elf/reader.h"
+#include "elf/reloc.h"
+#include "elf/target.h"
 #include "elf/validate.h"
 #include "elf/writer.h"
 
 namespace elfhash::elf {
 namespace {
 
-// Load address of an allocated section: through the PT_LOAD segment that holds it, else its address.
-uint64_t load_address(const Object& o, const Section& s) {
-  for (const auto& p : o.segments)
-    if (p.type == PT_LOAD && s.hdr.offset >= p.offset && s.hdr.offset + s.size() <= p.offset + p.filesz &&
-        s.hdr.addr >= p.vaddr)
-      return s.hdr.addr - p.vaddr + p.paddr;
-  return s.hdr.addr;
+// binutils reads the relocations of every section it copies through the target's howto table
+// (copy_section, bfd_canonicalize_reloc): one of a type the backend does not know makes it fail
+// (binutils' strip-13 test). The relocations of attached sections elfhash writes are checked the same
+// way, before anything is written.
+Status check_reloc_types(const Object& o) {
+  for (const auto& s : o.sections) {
+    if (s->removed || !o.is_attached_reloc(*s) || s->info_section == nullptr || s->info_section->removed) continue;
+    const RelocCodec codec = o.input().reloc_codec(s->hdr.type == SHT_RELA);
+    const size_t es = codec.entry_size();
+    for (size_t off = 0; off + es <= s->data.size(); off += es) {
+      const uint32_t type = codec.type(s->data.data() + off);
+      if (!knows_reloc_type(o.target(), type))
+        return make_error(o.input().path(), s->contents_changed ? kNoOffset : s->hdr.offset + off,
+                          fmt::format("{}: unsupported relocation type {:#x}", s->name, type));
+    }
+  }
+  return ok_status();
 }
 
 Result<Object> load_edited(const ElfFile& elf, const CopyOptions& opt) {
@@ -32,6 +44,7 @@ Result<Object> load_edited(const ElfFile& elf, const CopyOptions& opt) {
   for (const auto& s : o.sections)
     if (!s->removed && s->in_index != 0) kept[s->in_index] = true;
   EH_TRY(validate_relocations(elf, [&](uint32_t i) { return bool(kept[i]); }));
+  EH_TRY(check_reloc_types(o));
   return o;
 }
 
@@ -44,7 +57,7 @@ Result<OutputPlan> binary_plan(const Object& o, uint64_t pad_to) {
   };
   std::vector<Part> parts;
   for (auto& s : o.sections)
-    if (!s->removed && s->is_alloc() && !s->is_nobits() && s->size() > 0) parts.push_back({load_address(o, *s), s.get()});
+    if (!s->removed && s->is_alloc() && !s->is_nobits() && s->size() > 0) parts.push_back({o.load_address(*s), s.get()});
   OutputPlan plan;
   if (parts.empty()) return plan;
   uint64_t lo = parts[0].lma, hi = 0;
@@ -76,6 +89,19 @@ Result<OutputPlan> binary_plan(const Object& o, uint64_t pad_to) {
   return plan;
 }
 
+// binutils hands the srec backend each SEC_LOAD section with contents in output section order
+// (copy_section); srec_set_section_contents keeps those that are allocated and not empty.
+OutputPlan srec_plan(const Object& o, std::string_view header, SrecOptions opt) {
+  std::vector<SrecChunk> chunks;
+  for (auto& s : o.sections)
+    if (!s->removed && s->is_alloc() && !s->is_nobits() && s->size() > 0) chunks.push_back({o.load_address(*s), s->data});
+  OutputPlan plan;
+  auto& buf = plan.buffers.emplace_back(encode_srec(chunks, header, o.header.entry, opt));
+  plan.size = buf.size();
+  plan.pieces.push_back(Piece{0, buf.size(), -1, buf});
+  return plan;
+}
+
 namespace {
 
 Status copy_file(const CopyJob& job, const CopyOptions& opt) {
@@ -98,6 +124,9 @@ Status copy_file(const CopyJob& job, const CopyOptions& opt) {
     EH_ASSIGN(auto plan, binary_plan(o, job.pad_to));
     return write_plan(plan, *view, job.output, mode, job.fsync);  // checks the input is unchanged
   }
+  if (job.format == OutputFormat::kSrec)
+    return write_plan(srec_plan(o, job.srec_header, job.srec), *view, job.output, mode, job.fsync);
+  EH_TRY(check_addresses_kept(o));
   EH_ASSIGN(auto plan, plan_output(o));
   return write_plan(plan, *view, job.output, mode, job.fsync);
 }
@@ -117,6 +146,7 @@ Result<std::vector<uint8_t>> copy_to_memory(std::span<const uint8_t> elf_bytes, 
                                             const CopyOptions& opt) {
   EH_ASSIGN(auto elf, ElfFile::parse(MappedFile::from_memory(elf_bytes, name)));
   EH_ASSIGN(auto o, load_edited(elf, opt));
+  EH_TRY(check_addresses_kept(o));
   EH_ASSIGN(auto plan, plan_output(o));
   return render(plan, elf_bytes);
 }

@@ -11,11 +11,12 @@
 #include "elf/mapped_file.h"
 #include "elf/ops.h"
 #include "elf/reader.h"
+#include "elf/srec.h"
 #include "elf/writer.h"
 
 namespace elfhash::elf {
 
-enum class OutputFormat { kElf, kBinary };
+enum class OutputFormat { kElf, kBinary, kSrec };
 
 struct CopyJob {
   std::shared_ptr<MappedFile> input;  // the whole input file
@@ -25,6 +26,8 @@ struct CopyJob {
   uint32_t mode = 0644;
   OutputFormat format = OutputFormat::kElf;
   uint64_t pad_to = 0;  // -O binary --pad-to: the image extends (zero-filled) to this load address
+  std::string srec_header;  // -O srec: the name in the S0 record (binutils: the output path as given)
+  SrecOptions srec;
   bool fsync = false;  // --fsync: the output and its directory entry are durable when run_copy returns
 };
 
@@ -37,5 +40,7 @@ Result<std::vector<uint8_t>> copy_to_memory(std::span<const uint8_t> elf_bytes, 
 // relative to the lowest one (GNU objcopy's binary output), gaps zero-filled. A plan of pieces, so
 // a 400 MB vmlinux image is written by copying ranges of the input, never held in memory.
 Result<struct OutputPlan> binary_plan(const class Object& o, uint64_t pad_to);
+// `-O srec`: the same sections as S-records (elf/srec.h), with the entry point as start address.
+struct OutputPlan srec_plan(const class Object& o, std::string_view header, SrecOptions opt);
 
 }  // namespace elfhash::elf

@@ -163,6 +163,15 @@ Status Object::load_symbols() {
 
 uint64_t Object::output_limit() const { return elf::output_limit(in_->bytes().size(), added_bytes); }
 
+uint64_t Object::load_address(const Section& s) const {
+  if (s.lma) return *s.lma;
+  for (const auto& p : segments)
+    if (p.type == PT_LOAD && s.hdr.offset >= p.offset && s.hdr.offset + s.size() <= p.offset + p.filesz &&
+        s.hdr.addr >= p.vaddr)
+      return s.hdr.addr - p.vaddr + p.paddr;
+  return s.hdr.addr;
+}
+
 Section* Object::find(std::string_view name) const {
   for (auto& s : sections)
     if (!s->removed && s->name == name) return s.get();

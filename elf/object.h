@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -32,6 +33,9 @@ struct Section {
   // hdr.link and hdr.info are written as they are, not renumbered (--only-keep-debug's NOBITS
   // sections; SHF_LINK_ORDER's link is still renumbered, as binutils does).
   bool raw_links = false;
+  // The load address an option gave it (--change-section-lma and friends): the -O binary and -O srec
+  // images place it there. Unset: it follows from its address and the PT_LOAD holding it.
+  std::optional<uint64_t> lma;
 
   bool is_alloc() const { return hdr.flags & SHF_ALLOC; }
   bool is_nobits() const { return hdr.type == SHT_NOBITS; }
@@ -101,12 +105,17 @@ class Object {
   // writer lays them and the program headers out again as binutils does (elf/segment_layout.h)
   // instead of copying the input's loaded bytes.
   bool relayout_segments = false;
+  // An option moved some section's address or load address (elf/ops.h CopyOptions::address_changes).
+  bool addresses_changed = false;
   // Bytes the command line added (--add-section / --update-section contents), for the output bound.
   uint64_t added_bytes = 0;
   // The most bytes the output may have (elf/limits.h).
   uint64_t output_limit() const;
 
   bool is_relocatable() const { return header.type == ET_REL; }
+  // BFD's LMA of a section (_bfd_elf_make_section_from_shdr): its address moved by the PT_LOAD whose
+  // file bytes hold it (p_paddr - p_vaddr), unless an option set it (Section::lma).
+  uint64_t load_address(const Section& s) const;
   Section* find(std::string_view name) const;
   // The section with input index `i`, or nullptr (0, out of range). O(1).
   Section* by_input_index(uint64_t i) const { return i < by_index_.size() ? by_index_[i] : nullptr; }

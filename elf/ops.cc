@@ -893,7 +893,52 @@ Status decompress_debug_sections(Object& o, const CopyOptions& opt) {
   return ok_status();
 }
 
+// binutils setup_section: each section's address and load address, by the newest pattern of the
+// options of that kind matching its input name (a matching '!PATTERN' leaves it unchanged), else
+// moved by --change-addresses; the start address is --set-start's or the input's, plus
+// --change-start.
+void apply_address_changes(Object& o, const CopyOptions& opt, const std::vector<std::string>& input_names) {
+  using AC = CopyOptions::AddressChange;
+  if (opt.set_start) o.header.entry = *opt.set_start;
+  o.header.entry += opt.change_start;
+  if (opt.address_changes.empty() && opt.change_addresses == 0) return;
+  PatternList vma_patterns, lma_patterns;
+  std::vector<const AC*> vma_of, lma_of;
+  for (const AC& a : opt.address_changes) {
+    if (a.context & (AC::kAlterVma | AC::kSetVma)) vma_patterns.add(a.pattern), vma_of.push_back(&a);
+    if (a.context & (AC::kAlterLma | AC::kSetLma)) lma_patterns.add(a.pattern), lma_of.push_back(&a);
+  }
+  for (size_t i = 0; i < o.sections.size(); ++i) {
+    Section& s = *o.sections[i];
+    if (s.removed || s.in_index == 0 || o.kind(s).regenerated) continue;
+    const std::string& name = i < input_names.size() ? input_names[i] : s.name;
+    uint64_t vma = s.hdr.addr, lma = o.load_address(s);
+    const int v = vma_patterns.find_gnu(name), l = lma_patterns.find_gnu(name);
+    if (v >= 0)
+      vma = vma_of[v]->context & AC::kAlterVma ? vma + vma_of[v]->vma : vma_of[v]->vma;
+    else
+      vma += opt.change_addresses;
+    if (l >= 0)
+      lma = lma_of[l]->context & AC::kAlterLma ? lma + lma_of[l]->lma : lma_of[l]->lma;
+    else
+      lma += opt.change_addresses;
+    if (vma == s.hdr.addr && lma == o.load_address(s)) continue;
+    s.lma = lma;
+    s.hdr.addr = vma;
+    o.addresses_changed = true;
+  }
+}
+
 }  // namespace
+
+Status check_addresses_kept(const Object& o) {
+  if (o.addresses_changed && !o.is_relocatable())
+    return make_error(o.input().path(), kNoOffset,
+                      "changing section addresses of an executable or shared object: binutils moves its segments "
+                      "and symbols then, elfhash does not support that with ELF output (-O binary and -O srec "
+                      "follow the new load addresses)");
+  return ok_status();
+}
 
 Status apply(Object& o, const CopyOptions& opt) {
   mark_removed_sections(o, opt);
@@ -904,6 +949,7 @@ Status apply(Object& o, const CopyOptions& opt) {
   EH_TRY(remove_attached_relocs(o, opt));
   std::vector<std::string> input_names;  // --set-section-flags matches the name before --rename-section
   for (auto& s : o.sections) input_names.push_back(s->name);
+  apply_address_changes(o, opt, input_names);
   uint64_t budget = o.output_limit();  // for NOBITS sections that gain contents (docs/threat-model.md)
   EH_TRY(apply_renames(o, opt, budget));
   EH_TRY(apply_add_sections(o, opt));

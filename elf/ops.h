@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -96,12 +97,28 @@ struct CopyOptions {
   std::string prefix_alloc_sections;  // --prefix-alloc-sections STRING
   enum class Compress { kNone, kZlib, kZstd } compress = Compress::kNone;  // --compress-debug-sections
   bool decompress = false;  // --decompress-debug-sections
+  // --change-section-address/-vma/-lma (and --adjust-section-vma): one entry per distinct pattern in
+  // the order the patterns first appeared, as binutils keeps its section list; a later option for
+  // the same pattern extends the entry (find_section_list). `context` holds AddressChange bits.
+  struct AddressChange {
+    enum Context : uint32_t { kAlterVma = 1, kSetVma = 2, kAlterLma = 4, kSetLma = 8 };
+    std::string pattern;
+    uint32_t context = 0;
+    uint64_t vma = 0, lma = 0;  // the increment (wrapping) or the value, by context
+  };
+  std::vector<AddressChange> address_changes;
+  uint64_t change_addresses = 0;    // --change-addresses/--adjust-vma: every other section
+  uint64_t change_start = 0;        // --change-start/--adjust-start (and --change-addresses)
+  std::optional<uint64_t> set_start;  // --set-start
 };
 
 // Runs --dump-section requests against the unmodified input (binutils dumps before editing).
 Status dump_sections(const Object& obj, const CopyOptions& opt);
 // Applies every editing option to the model.
 Status apply(Object& obj, const CopyOptions& opt);
+// ELF output: section addresses may only move in a relocatable file (binutils would move the
+// segments of an executable, and the symbol values with them); else exit 2.
+Status check_addresses_kept(const Object& obj);
 // True for the non-allocated sections binutils treats as debugging information (by name).
 bool is_debug_section(const Section& s);
 

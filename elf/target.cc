@@ -37,6 +37,19 @@ const TargetRules& target_rules(uint16_t machine) {
   return kGeneric;
 }
 
+bool knows_reloc_type(const TargetRules& t, uint32_t type) {
+  constexpr uint32_t kVtInherit = 250, kVtEntry = 251;  // R_*_GNU_VTINHERIT, R_*_GNU_VTENTRY
+  switch (t.machine) {
+    case EM_X86_64:  // elf64-x86-64.c: R_X86_64_NONE .. R_X86_64_REX_GOTPCRELX (42), then the two vt ones
+      return type <= 42 || type == kVtInherit || type == kVtEntry;
+    case EM_386:  // elf32-i386.c elf_i386_rtype_to_howto: 0..R_386_GOTPC, TLS_TPOFF..PC8, TLS_LDO_32..GOT32X
+      return type <= 10 || (type >= 14 && type <= 23) || (type >= 32 && type <= 43) || type == kVtInherit ||
+             type == kVtEntry;
+    default:
+      return true;
+  }
+}
+
 bool is_mapping_symbol(const TargetRules& t, std::string_view name) {
   return name.size() >= 2 && name[0] == '$' && t.mapping_symbol_letters.find(name[1]) != std::string_view::npos &&
          (name.size() == 2 || name[2] == '.');

@@ -34,6 +34,10 @@ struct TargetRules {
 };
 
 const TargetRules& target_rules(uint16_t machine);
+// False for a relocation type the machine's BFD backend has no howto for (its rtype_to_howto fails:
+// "unsupported relocation type", and objcopy/strip then fail with "bad value"). Machines elfhash
+// has no table for accept every type.
+bool knows_reloc_type(const TargetRules& t, uint32_t type);
 // True for a mapping symbol of the machine (see TargetRules::mapping_symbol_letters).
 bool is_mapping_symbol(const TargetRules& t, std::string_view name);
 

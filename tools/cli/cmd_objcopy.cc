@@ -31,6 +31,11 @@ Allocated bytes never move; symbol/string tables are rebuilt as GNU binutils bui
   --update-section SEC=FILE        replace a section's contents
   --dump-section SEC=FILE          write a section's contents to FILE
   -O, --output-target binary       write the loadable image instead of ELF
+  -O srec [--srec-len N] [--srec-forceS3]   write Motorola S-records (to a named output file)
+  --change-addresses/--adjust-vma INCR      move every section (and the start address)
+  --change-section-address SEC{=,+,-}VAL    set or move a section's address and load address
+  --change-section-vma / --change-section-lma SEC{=,+,-}VAL   only one of the two
+  --change-start/--adjust-start INCR, --set-start ADDR        the start address
   --fsync                          make the output and its directory entry durable before exiting
   -S, --strip-all                  remove all symbols and relocations
   -x, --discard-all / -X, --discard-locals   remove local / compiler-generated local symbols
@@ -92,9 +97,20 @@ int cmd_objcopy(int argc, char** argv) {
   job.format = a.format;
   job.fsync = a.fsync;
   job.pad_to = a.pad_to;
+  if (a.format == elf::OutputFormat::kSrec) {
+    // binutils writes the output's name into the S0 record; in place, that is its temporary file's
+    // random name, which elfhash does not reproduce.
+    if (a.positional.size() < 2 || a.positional[1] == path)
+      return usage_error("objcopy", "-O srec in place is not supported (binutils names its temporary file in the "
+                                    "S0 record); give an output file");
+    job.srec_header = a.positional[1];
+    job.srec = a.srec;
+  }
   auto done = elf::run_copy(job, a.copy);
   if (!done) return report(done.error(), kExitError);
-  auto fin = finish_output(path, job.output, a.format == elf::OutputFormat::kBinary ? "binary" : target, a, (*in)->stat());
+  auto fin = finish_output(path, job.output, a.format == elf::OutputFormat::kBinary ? "binary"
+                         : a.format == elf::OutputFormat::kSrec ? "srec"
+                                                                : target, a, (*in)->stat());
   if (!fin) return report(fin.error(), kExitError);
   return kExitOk;
 }

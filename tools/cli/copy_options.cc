@@ -39,6 +39,43 @@ bool parse_u64(std::string_view v, uint64_t& out) {
   return ec == std::errc() && end == v.data() + v.size() && !v.empty();
 }
 
+// binutils parse_vma (bfd_scan_vma, base 0): 0x hex, a leading 0 octal, else decimal; nothing after.
+bool parse_vma(std::string_view v, uint64_t& out) {
+  if (v.size() > 1 && v[0] == '0' && v[1] != 'x' && v[1] != 'X') {
+    auto [end, ec] = std::from_chars(v.data() + 1, v.data() + v.size(), out, 8);
+    return ec == std::errc() && end == v.data() + v.size();
+  }
+  return parse_u64(v, out);
+}
+
+// --change-section-address/-lma/-vma SECTION{=,+,-}VALUE (binutils copy_main): the section name ends
+// at the first '=', else the first '+', else the first '-'; one list entry per distinct name, which a
+// later option extends; setting and then altering the same address is an error.
+std::string add_address_change(elf::CopyOptions& c, std::string_view option, std::string_view v) {
+  using AC = elf::CopyOptions::AddressChange;
+  const bool vma = option != "--change-section-lma", lma = option != "--change-section-vma";
+  size_t at = v.find('=');
+  const bool set = at != std::string_view::npos;
+  if (!set) at = v.find('+');
+  if (at == std::string_view::npos) at = v.find('-');
+  if (at == std::string_view::npos) return fmt::format("bad format for {}", option);
+  uint64_t val = 0;
+  if (!parse_vma(v.substr(at + 1), val)) return fmt::format("{}: bad value '{}'", option, v.substr(at + 1));
+  if (v[at] == '-') val = uint64_t{0} - val;
+  const std::string name(v.substr(0, at));
+  auto it = std::find_if(c.address_changes.begin(), c.address_changes.end(), [&](const AC& a) { return a.pattern == name; });
+  if (it == c.address_changes.end()) it = c.address_changes.insert(c.address_changes.end(), AC{name});
+  uint32_t ctx = 0;
+  if (vma) ctx |= set ? AC::kSetVma : AC::kAlterVma;
+  if (lma) ctx |= set ? AC::kSetLma : AC::kAlterLma;
+  if ((it->context & AC::kSetVma) && (ctx & AC::kAlterVma)) return fmt::format("error: {} both sets and alters VMA", name);
+  if ((it->context & AC::kSetLma) && (ctx & AC::kAlterLma)) return fmt::format("error: {} both sets and alters LMA", name);
+  it->context |= ctx;
+  if (vma) it->vma = val;
+  if (lma) it->lma = val;
+  return "";
+}
+
 // --set-section-flags/--rename-section flag lists (binutils parse_flags).
 std::string parse_flags(const std::string& text, const char* option, uint32_t& flags) {
   std::string bad;
@@ -196,9 +233,8 @@ constexpr std::string_view kRefused[] = {
     "--compress-debug-sections", "--extract-symbol",
     "--keep-section-symbols", "--debugging",
     "--change-leading-char", "--remove-leading-char", "--strip-section-headers", "--interleave", "-i",
-    "--reverse-bytes", "--srec-forceS3", "--impure", "--pure", "--readonly-text", "--writable-text",
-    "--gap-fill", "--prefix-sections", "--change-addresses", "--adjust-vma", "--change-section-address",
-    "--change-section-lma", "--change-section-vma", "--change-start", "--set-start",
+    "--reverse-bytes", "--impure", "--pure", "--readonly-text", "--writable-text",
+    "--gap-fill", "--prefix-sections",
     "--file-alignment", "--heap", "--image-base", "--section-alignment", "--stack", "--subsystem",
     "--binary-architecture", "-B", "--set-section-flags-from", "--verilog-data-width", "--info",
     "-b", "--byte",
@@ -321,8 +357,29 @@ ValueOpt value_option(CopyTool tool, int argc, char** argv, int& i, ParsedCopyAr
   } else if (m({"-O", "--output-target"})) {
     if (tool == CopyTool::kObjcopy && v == "binary")
       a.format = elf::OutputFormat::kBinary;
+    else if (tool == CopyTool::kObjcopy && v == "srec")
+      a.format = elf::OutputFormat::kSrec;
     else
       a.targets.push_back(v);
+  } else if (tool == CopyTool::kObjcopy && m({"--srec-len"})) {
+    uint64_t n = 0;
+    if (!parse_vma(v, n)) return fail(fmt::format("bad --srec-len '{}'", v));
+    a.srec.record_len = static_cast<unsigned>(std::min<uint64_t>(n, 0xff));
+  } else if (tool == CopyTool::kObjcopy && m({"--change-addresses", "--adjust-vma"})) {
+    if (!parse_vma(v, a.copy.change_addresses)) return fail(fmt::format("bad address '{}'", v));
+    a.copy.change_start = a.copy.change_addresses;
+  } else if (tool == CopyTool::kObjcopy && m({"--change-start", "--adjust-start"})) {
+    if (!parse_vma(v, a.copy.change_start)) return fail(fmt::format("bad address '{}'", v));
+  } else if (tool == CopyTool::kObjcopy && m({"--set-start"})) {
+    uint64_t start = 0;
+    if (!parse_vma(v, start)) return fail(fmt::format("bad address '{}'", v));
+    a.copy.set_start = start;
+  } else if (tool == CopyTool::kObjcopy && m({"--change-section-address", "--adjust-section-vma"})) {
+    if (std::string e = add_address_change(a.copy, "--change-section-address", v); !e.empty()) return fail(e);
+  } else if (tool == CopyTool::kObjcopy && m({"--change-section-lma"})) {
+    if (std::string e = add_address_change(a.copy, "--change-section-lma", v); !e.empty()) return fail(e);
+  } else if (tool == CopyTool::kObjcopy && m({"--change-section-vma"})) {
+    if (std::string e = add_address_change(a.copy, "--change-section-vma", v); !e.empty()) return fail(e);
   } else if (tool == CopyTool::kStrip && m({"-o", "--output-file"})) {
     a.output = v;
   } else if (tool == CopyTool::kStrip && m({"-j", "--jobs"})) {
@@ -364,6 +421,11 @@ bool flag_option(CopyTool tool, std::string_view arg, ParsedCopyArgs& a) {
     a.copy.keep_file_symbols = true;
   } else if (arg == "-p" || arg == "--preserve-dates") {
     a.preserve_dates = true;
+  } else if (!strip && arg == "--srec-forceS3") {
+    a.srec.force_s3 = true;
+  } else if (!strip && (arg == "--change-warnings" || arg == "--adjust-warnings" || arg == "--no-change-warnings" ||
+                        arg == "--no-adjust-warnings")) {
+    // binutils only warns (on stderr) about --change-section-* patterns that matched nothing
   } else if (arg == "-D" || arg == "--enable-deterministic-archives") {
     a.nondeterministic = false;  // Debian's binutils default, and elfhash's only archive layout
   } else if (arg == "-U" || arg == "--disable-deterministic-archives") {

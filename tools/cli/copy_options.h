@@ -30,6 +30,7 @@ struct ParsedCopyArgs {
   std::vector<std::string> targets;  // -I/-O/-F ELF target names: must be the input's own
   uint64_t pad_to = 0;          // --pad-to ADDRESS (-O binary only)
   bool has_pad_to = false;
+  elf::SrecOptions srec;        // --srec-len, --srec-forceS3 (-O srec)
 };
 
 enum class CopyTool { kObjcopy, kStrip };

@@ -222,6 +222,31 @@ gap_removed() {
 }
 check "re-packing with an allocated section removed (the program headers rewritten) = GNU" gap_removed
 
+# -O srec (binutils names the output file in the S0 record: both write o.srec, each in its own
+# directory) and the address options, which objcopy.exp checks through S-records.
+srec_same() {  # srec_same FIXTURE OPTIONS...
+  local f=$FX/$1; shift; rm -rf gs es && mkdir gs es &&
+    (cd gs && objcopy "$@" "$f" o.srec) && (cd es && "$E" objcopy "$@" "$f" o.srec) && cmp gs/o.srec es/o.srec
+}
+for fx in x86_64-module.o vmlinux.unstripped cross-s390x.o cross-aarch64-pie; do
+  for opts in "" "--set-start 0x7654" "--adjust-start 0x123" "--adjust-vma 0x123" "--srec-len 7" "--srec-forceS3" \
+    "--change-section-lma .data=0x1000000" "--adjust-section-vma .text+4 --srec-len 0"; do
+    # shellcheck disable=SC2086
+    check "$fx objcopy -O srec $opts = GNU" srec_same $fx -O srec $opts
+  done
+done
+for opts in "--adjust-vma 0x123" "--change-section-address .text+4 --change-start 5" \
+  "--change-section-vma .t*=0x1000 --change-section-lma .data+8" "--change-section-vma !.text=0x40 --change-section-vma .te*-0x10"; do
+  # shellcheck disable=SC2086
+  check "x86_64-module.o objcopy $opts (relocatable: sh_addr, e_entry) = GNU" same objcopy x86_64-module.o $opts
+done
+check "-O binary --change-section-lma = GNU" same objcopy vmlinux.unstripped -O binary --change-section-lma .data+0x40
+check "--set-start on an executable = GNU" same objcopy vmlinux.unstripped --set-start 0x401000
+check "--adjust-vma on an executable (GNU moves the segments) refused, exit 2" \
+  refused objcopy "changing section addresses" --adjust-vma 0x1000 -- vmlinux.unstripped
+srec_in_place() { cp "$FX/x86_64-module.o" m.o && "$E" objcopy -O srec m.o 2>err.txt; [ $? = 2 ] && grep -q "in place" err.txt; }
+check "-O srec in place (GNU names its random temporary in the S0 record) refused, exit 2" srec_in_place
+
 # --- the former silent divergences ---
 # -K naming a section symbol: a relocatable file keeps it (= GNU); in an executable GNU keeps it
 # through its filter, drops it when writing and leaves an empty .symtab, which elfhash refuses.
