@@ -13,7 +13,9 @@
 // 21 --compress-debug-sections (byte % 3), 22 --decompress-debug-sections, 23 -W STR, 24 --weaken,
 // 25 -L STR, 26 -G STR, 27 --localize-hidden, 28 --globalize-symbol STR, 29 --redefine-sym STR=STR,
 // 30 --add-symbol STR=[STR:]VALUE,FLAGS (4 value bytes, a flags byte), 31 --elf-stt-common
-// (byte % 3), 32 --merge-notes (byte % 3). BYTES is a length byte then that many bytes, given to the
+// (byte % 3), 32 --merge-notes (byte % 3); opcode bytes 0xf0 + k (k mod 3): 0 --change-section-*
+// STR (a context byte: AddressChange bits, 8 value bytes, a byte moving the load address),
+// 1 --change-addresses (8 bytes), 2 --set-start (8 bytes). BYTES is a length byte then that many bytes, given to the
 // library as a memfd (a regular file) like a user's file.
 // The kernel's command lines (spec §5) are seeds (tools/fuzz.sh). Hook: a new CopyOptions field gets
 // an opcode here.
@@ -84,7 +86,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   CopyOptions opt;
   std::vector<int> fds;
   for (int r = data[0] & 15; r > 0 && c.n; --r) {
-    const uint8_t op = c.byte() % 33;
+    // Opcode bytes 0xf0 and up select the options added after the corpus was first collected, so the
+    // checked-in inputs keep their meaning below that.
+    const uint8_t b = c.byte();
+    const uint8_t op = b >= 0xf0 ? 33 + (b - 0xf0) % 3 : b % 33;
     switch (op) {
       case 0: opt.remove_sections.add(c.str()); break;
       case 1: opt.only_sections.add(c.str()); break;
@@ -166,6 +171,25 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
       case 31: opt.stt_common = static_cast<CopyOptions::SttCommon>(c.byte() % 3); break;
       case 32: opt.merge_notes = static_cast<CopyOptions::MergeNotes>(c.byte() % 3); break;
+      case 33: {  // --change-section-address/-vma/-lma (one entry per pattern, as the CLI builds them)
+        CopyOptions::AddressChange a;
+        a.pattern = c.str();
+        a.context = c.byte() & 15;
+        for (int i = 0; i < 8; ++i) a.vma |= uint64_t{c.byte()} << (8 * i);
+        a.lma = a.vma ^ (uint64_t{c.byte()} << 12);
+        opt.address_changes.push_back(std::move(a));
+        break;
+      }
+      case 34:
+        for (int i = 0; i < 8; ++i) opt.change_addresses |= uint64_t{c.byte()} << (8 * i);
+        opt.change_start = opt.change_addresses;
+        break;
+      case 35: {
+        uint64_t v = 0;
+        for (int i = 0; i < 8; ++i) v |= uint64_t{c.byte()} << (8 * i);
+        opt.set_start = v;
+        break;
+      }
     }
   }
   // An ar archive (static library) goes through copy_archive, as `strip lib.a` does.
