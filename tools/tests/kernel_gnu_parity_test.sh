@@ -47,4 +47,13 @@ vmlinux_llvm_equivalent() {
   llvm-objcopy "${kb2[@]}" "$vmlinux" "$T/vmlinux.llvm" && "$E" diff --quiet "$T/vmlinux.llvm" "$T/vmlinux.eh"
 }
 check "vmlinux: equivalent to llvm-objcopy's output (elfhash diff)" vmlinux_llvm_equivalent
+# Edits that make binutils rewrite the program headers of the real vmlinux (rewrite_elf_program_header):
+# link-vmlinux's BTF extraction (scripts/link-vmlinux.sh gen_btf) keeps one allocated section, and
+# re-aligning a section inside a PT_LOAD.
+vmlinux_rewrite() {  # vmlinux_rewrite OPTIONS...
+  objcopy "$@" "$vmlinux" "$T/rw.gnu" && "$E" objcopy "$@" "$vmlinux" "$T/rw.eh" && cmp "$T/rw.gnu" "$T/rw.eh"
+}
+check "vmlinux: gen_btf's --only-section=.BTF --set-section-flags .BTF=alloc,readonly --strip-all = GNU" \
+  vmlinux_rewrite --only-section=.BTF --set-section-flags .BTF=alloc,readonly --strip-all
+check "vmlinux: --set-section-alignment .data=64 (segments rewritten) = GNU" vmlinux_rewrite --set-section-alignment .data=64
 finish
