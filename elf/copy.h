@@ -11,12 +11,18 @@
 #include "elf/mapped_file.h"
 #include "elf/ops.h"
 #include "elf/reader.h"
-#include "elf/srec.h"
+#include "elf/hexfile.h"
 #include "elf/writer.h"
 
 namespace elfhash::elf {
 
-enum class OutputFormat { kElf, kBinary, kSrec };
+enum class OutputFormat { kElf, kBinary, kSrec, kIhex };
+
+// --gap-fill and --pad-to of the image formats (binary, srec, ihex).
+struct ImageOptions {
+  std::optional<uint8_t> gap_fill;  // --gap-fill BYTE
+  uint64_t pad_to = 0;              // --pad-to ADDR (0: none)
+};
 
 struct CopyJob {
   std::shared_ptr<MappedFile> input;  // the whole input file
@@ -25,7 +31,7 @@ struct CopyJob {
   std::string output;                 // path; may equal the input path (atomic replace)
   uint32_t mode = 0644;
   OutputFormat format = OutputFormat::kElf;
-  uint64_t pad_to = 0;  // -O binary --pad-to: the image extends (zero-filled) to this load address
+  ImageOptions image;  // -O binary/srec/ihex: --gap-fill, --pad-to
   std::string srec_header;  // -O srec: the name in the S0 record (binutils: the output path as given)
   SrecOptions srec;
   bool fsync = false;  // --fsync: the output and its directory entry are durable when run_copy returns
@@ -39,8 +45,11 @@ Result<std::vector<uint8_t>> copy_to_memory(std::span<const uint8_t> elf_bytes, 
 // `-O binary`: the loadable contents of the kept allocated sections, placed by load address
 // relative to the lowest one (GNU objcopy's binary output), gaps zero-filled. A plan of pieces, so
 // a 400 MB vmlinux image is written by copying ranges of the input, never held in memory.
-Result<struct OutputPlan> binary_plan(const class Object& o, uint64_t pad_to);
-// `-O srec`: the same sections as S-records (elf/srec.h), with the entry point as start address.
-struct OutputPlan srec_plan(const class Object& o, std::string_view header, SrecOptions opt);
+Result<struct OutputPlan> binary_plan(const class Object& o, const ImageOptions& img);
+// `-O srec` / `-O ihex`: the same sections as S-records or Intel HEX records (elf/hexfile.h), with
+// the entry point as start address.
+Result<struct OutputPlan> srec_plan(const class Object& o, std::string_view header, SrecOptions opt,
+                                    const ImageOptions& img);
+Result<struct OutputPlan> ihex_plan(const class Object& o, const ImageOptions& img);
 
 }  // namespace elfhash::elf

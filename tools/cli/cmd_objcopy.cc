@@ -32,6 +32,8 @@ Allocated bytes never move; symbol/string tables are rebuilt as GNU binutils bui
   --dump-section SEC=FILE          write a section's contents to FILE
   -O, --output-target binary       write the loadable image instead of ELF
   -O srec [--srec-len N] [--srec-forceS3]   write Motorola S-records (to a named output file)
+  -O ihex                                   write Intel HEX records
+  --gap-fill BYTE                  (-O binary/srec/ihex) fill the gaps between sections with BYTE
   --change-addresses/--adjust-vma INCR      move every section (and the start address)
   --change-section-address SEC{=,+,-}VAL    set or move a section's address and load address
   --change-section-vma / --change-section-lma SEC{=,+,-}VAL   only one of the two
@@ -50,7 +52,7 @@ Allocated bytes never move; symbol/string tables are rebuilt as GNU binutils bui
   --prefix-symbols STRING          put STRING in front of every symbol name
   --prefix-alloc-sections STRING   put STRING in front of every allocated section's name
   --keep-file-symbols              keep STT_FILE symbols
-  --pad-to ADDR                    (-O binary) extend the image to load address ADDR
+  --pad-to ADDR                    (-O binary/srec/ihex) extend the image to load address ADDR
   -I/-O/-F TARGET                  accepted when TARGET is the input's own format
   -p, --preserve-dates             copy the input's access/modification times
   -D, -U                           accepted (they only affect archives)
@@ -75,8 +77,9 @@ int cmd_objcopy(int argc, char** argv) {
   }
   if (a.positional.empty() || a.positional.size() > 2)
     return usage_error("objcopy", "expected IN [OUT]");
-  if (a.has_pad_to && a.format != elf::OutputFormat::kBinary)
-    return usage_error("objcopy", "--pad-to is supported with -O binary only");
+  // With ELF output binutils grows the sections themselves (and so rewrites an executable's segments).
+  if ((a.has_pad_to || a.image.gap_fill) && a.format == elf::OutputFormat::kElf)
+    return usage_error("objcopy", "--pad-to and --gap-fill are supported with -O binary, srec and ihex only");
   const std::string& path = a.positional[0];
   auto in = MappedFile::open(path);
   if (!in) return report(in.error(), kExitError);
@@ -96,7 +99,7 @@ int cmd_objcopy(int argc, char** argv) {
   job.mode = (*in)->mode();
   job.format = a.format;
   job.fsync = a.fsync;
-  job.pad_to = a.pad_to;
+  job.image = a.image;
   if (a.format == elf::OutputFormat::kSrec) {
     // binutils writes the output's name into the S0 record; in place, that is its temporary file's
     // random name, which elfhash does not reproduce.
@@ -110,6 +113,7 @@ int cmd_objcopy(int argc, char** argv) {
   if (!done) return report(done.error(), kExitError);
   auto fin = finish_output(path, job.output, a.format == elf::OutputFormat::kBinary ? "binary"
                          : a.format == elf::OutputFormat::kSrec ? "srec"
+                         : a.format == elf::OutputFormat::kIhex ? "ihex"
                                                                 : target, a, (*in)->stat());
   if (!fin) return report(fin.error(), kExitError);
   return kExitOk;

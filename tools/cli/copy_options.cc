@@ -234,7 +234,7 @@ constexpr std::string_view kRefused[] = {
     "--keep-section-symbols", "--debugging",
     "--change-leading-char", "--remove-leading-char", "--strip-section-headers", "--interleave", "-i",
     "--reverse-bytes", "--impure", "--pure", "--readonly-text", "--writable-text",
-    "--gap-fill", "--prefix-sections",
+    "--prefix-sections",
     "--file-alignment", "--heap", "--image-base", "--section-alignment", "--stack", "--subsystem",
     "--binary-architecture", "-B", "--set-section-flags-from", "--verilog-data-width", "--info",
     "-b", "--byte",
@@ -345,8 +345,12 @@ ValueOpt value_option(CopyTool tool, int argc, char** argv, int& i, ParsedCopyAr
   } else if (tool == CopyTool::kObjcopy && m({"--add-gnu-debuglink"})) {
     a.copy.gnu_debuglink = v;
   } else if (tool == CopyTool::kObjcopy && m({"--pad-to"})) {
-    if (!parse_u64(v, a.pad_to)) return fail(fmt::format("bad --pad-to address '{}'", v));
+    if (!parse_vma(v, a.image.pad_to)) return fail(fmt::format("bad --pad-to address '{}'", v));
     a.has_pad_to = true;
+  } else if (tool == CopyTool::kObjcopy && m({"--gap-fill"})) {
+    uint64_t fill = 0;
+    if (!parse_vma(v, fill)) return fail(fmt::format("bad --gap-fill value '{}'", v));
+    a.image.gap_fill = static_cast<uint8_t>(fill);  // binutils keeps the low byte (and warns)
 
   } else if (tool == CopyTool::kObjcopy && m({"--add-section"})) {
     if (!split_eq(v, a.copy.add_sections.emplace_back())) return fail(fmt::format("bad --add-section '{}': expected SECTION=FILE", v));
@@ -359,6 +363,8 @@ ValueOpt value_option(CopyTool tool, int argc, char** argv, int& i, ParsedCopyAr
       a.format = elf::OutputFormat::kBinary;
     else if (tool == CopyTool::kObjcopy && v == "srec")
       a.format = elf::OutputFormat::kSrec;
+    else if (tool == CopyTool::kObjcopy && v == "ihex")
+      a.format = elf::OutputFormat::kIhex;
     else
       a.targets.push_back(v);
   } else if (tool == CopyTool::kObjcopy && m({"--srec-len"})) {

@@ -28,7 +28,7 @@ struct ParsedCopyArgs {
   bool preserve_dates = false;  // -p/--preserve-dates
   bool nondeterministic = false;  // -U/--disable-deterministic-archives (archives only)
   std::vector<std::string> targets;  // -I/-O/-F ELF target names: must be the input's own
-  uint64_t pad_to = 0;          // --pad-to ADDRESS (-O binary only)
+  elf::ImageOptions image;      // --gap-fill, --pad-to (-O binary, srec, ihex)
   bool has_pad_to = false;
   elf::SrecOptions srec;        // --srec-len, --srec-forceS3 (-O srec)
 };

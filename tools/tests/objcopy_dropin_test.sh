@@ -235,6 +235,16 @@ for fx in x86_64-module.o vmlinux.unstripped cross-s390x.o cross-aarch64-pie; do
     check "$fx objcopy -O srec $opts = GNU" srec_same $fx -O srec $opts
   done
 done
+# -O ihex, and --gap-fill/--pad-to on the three image formats (U-Boot's and firmware builds' shapes).
+for fx in x86_64-module.o vmlinux.unstripped cross-aarch64-pie; do
+  for opts in "-O ihex" "-O ihex --set-start 0x12345" "-O ihex --set-start 0x123" "-O ihex --gap-fill 0x41 --pad-to 0x500000" \
+    "-O srec --gap-fill 0xff" "-O srec --pad-to 0x403000" "-O binary --gap-fill 0xff" "-O binary --gap-fill 0x5a --pad-to 0x403000"; do
+    # shellcheck disable=SC2086
+    check "$fx objcopy $opts = GNU" srec_same $fx $opts
+  done
+done
+check "--gap-fill with ELF output (GNU grows the sections) refused, exit 2" \
+  refused objcopy "--gap-fill" --gap-fill 0xff -- x86_64-module.o
 for opts in "--adjust-vma 0x123" "--change-section-address .text+4 --change-start 5" \
   "--change-section-vma .t*=0x1000 --change-section-lma .data+8" "--change-section-vma !.text=0x40 --change-section-vma .te*-0x10"; do
   # shellcheck disable=SC2086
