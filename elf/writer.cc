@@ -628,7 +628,8 @@ Status Planner::check_segments_fit() const {
     // The offset names the input's program header that the segment came from (errors point into
     // the input file).
     return make_error(o_.input().path(), o_.header.phoff + i * uint64_t{o_.header.phentsize},
-                      fmt::format("segment {} would cover [{:#x}, +{:#x}), past the end of the {:#x}-byte output",
+                      fmt::format("segment layout: segment {} would cover [{:#x}, +{:#x}), past the end of the "
+                                  "{:#x}-byte output",
                                   i, p.offset, p.filesz, plan_.size));
   }
   return ok_status();

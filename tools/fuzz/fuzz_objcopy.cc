@@ -201,8 +201,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!out.ok()) return 0;
   // Whatever objcopy writes must itself be readable, and copying it again must succeed, with one
   // exception: BFD's segment layout is not idempotent on hostile program headers (a layout it
-  // followed once can put a non-load segment over the program headers, which BFD then rejects), so
-  // the second copy may refuse with the layout's own error (elf/segment_layout.h), as GNU fails.
+  // followed once can put a non-load segment over the program headers, which BFD then rejects, or
+  // derive a PT_GNU_RELRO past the end of the file from a hostile p_memsz), so the second copy may
+  // refuse with the layout's own errors (elf/segment_layout.h, the writer's check_segments_fit),
+  // as GNU fails or writes a file no reader accepts.
   CopyOptions plain;
   auto again = copy(*out, "fuzz-out", plain);
   if (!again.ok() && again.error().message.rfind("segment layout:", 0) != 0) {
