@@ -186,6 +186,18 @@ Result<OutputPlan> srec_plan(const Object& o, std::string_view header, SrecOptio
   return plan;
 }
 
+Result<OutputPlan> verilog_plan(const Object& o, const ImageOptions& img, unsigned width) {
+  OutputPlan plan;
+  EH_ASSIGN(auto chunks, text_image_chunks(o, img, plan));
+  // objcopy sets the words' byte order from the input's (copy_object: VerilogDataEndianness).
+  IhexResult r = encode_verilog(chunks, width, o.input().endian() == Endian::kLittle);
+  if (!r.error.empty()) return make_error(o.input().path(), kNoOffset, r.error);
+  auto& buf = plan.buffers.emplace_back(std::move(r.bytes));
+  plan.size = buf.size();
+  plan.pieces.push_back(Piece{0, buf.size(), -1, buf});
+  return plan;
+}
+
 Result<OutputPlan> ihex_plan(const Object& o, const ImageOptions& img) {
   OutputPlan plan;
   EH_ASSIGN(auto chunks, text_image_chunks(o, img, plan));
@@ -218,7 +230,8 @@ Status copy_file(const CopyJob& job, const CopyOptions& opt) {
   if (job.format != OutputFormat::kElf) {
     Result<OutputPlan> plan = job.format == OutputFormat::kBinary ? binary_plan(o, job.image)
                               : job.format == OutputFormat::kSrec ? srec_plan(o, job.srec_header, job.srec, job.image)
-                                                                  : ihex_plan(o, job.image);
+                              : job.format == OutputFormat::kIhex ? ihex_plan(o, job.image)
+                                                                  : verilog_plan(o, job.image, job.verilog_width);
     if (!plan) return plan.error();
     return write_plan(*plan, *view, job.output, mode, job.fsync);  // checks the input is unchanged
   }

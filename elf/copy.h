@@ -16,7 +16,7 @@
 
 namespace elfhash::elf {
 
-enum class OutputFormat { kElf, kBinary, kSrec, kIhex };
+enum class OutputFormat { kElf, kBinary, kSrec, kIhex, kVerilog };
 
 // --gap-fill and --pad-to of the image formats (binary, srec, ihex).
 struct ImageOptions {
@@ -34,6 +34,7 @@ struct CopyJob {
   ImageOptions image;  // -O binary/srec/ihex: --gap-fill, --pad-to
   std::string srec_header;  // -O srec: the name in the S0 record (binutils: the output path as given)
   SrecOptions srec;
+  unsigned verilog_width = 1;  // -O verilog --verilog-data-width
   bool fsync = false;  // --fsync: the output and its directory entry are durable when run_copy returns
 };
 
@@ -51,5 +52,6 @@ Result<struct OutputPlan> binary_plan(const class Object& o, const ImageOptions&
 Result<struct OutputPlan> srec_plan(const class Object& o, std::string_view header, SrecOptions opt,
                                     const ImageOptions& img);
 Result<struct OutputPlan> ihex_plan(const class Object& o, const ImageOptions& img);
+Result<struct OutputPlan> verilog_plan(const class Object& o, const ImageOptions& img, unsigned width);
 
 }  // namespace elfhash::elf

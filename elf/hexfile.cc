@@ -160,4 +160,49 @@ IhexResult encode_ihex(std::span<const SrecChunk> chunks, uint64_t start) {
   return r;
 }
 
+// verilog_write_section and verilog_write_record.
+IhexResult encode_verilog(std::span<const SrecChunk> chunks, unsigned width, bool little_endian) {
+  IhexResult r;
+  std::vector<uint8_t>& out = r.bytes;
+  auto crlf = [&] {
+    out.push_back('\r');
+    out.push_back('\n');
+  };
+  for (size_t i : backend_order(chunks)) {
+    const uint64_t where = chunks[i].where;
+    if (where % width) {
+      r.error = fmt::format("verilog: address {:#x} is not a multiple of the data width {}", where, width);
+      return r;
+    }
+    const uint64_t a = where / width;
+    out.push_back('@');
+    for (int k = a >= (uint64_t{1} << 32) ? 7 : 3; k >= 0; --k) hex(out, static_cast<uint8_t>(a >> (8 * k)));
+    crlf();
+    std::span<const uint8_t> all = chunks[i].bytes;
+    for (size_t done = 0; done < all.size(); done += 16) {
+      std::span<const uint8_t> d = all.subspan(done, std::min<size_t>(16, all.size() - done));
+      if (width == 1) {
+        for (size_t k = 0; k < d.size(); ++k) {
+          hex(out, d[k]);
+          if (k + 1 < d.size()) out.push_back(' ');
+        }
+      } else if (little_endian) {
+        size_t k = 0;
+        for (; d.size() > width && k < d.size() - width; k += width) {  // every full word but the last
+          for (size_t j = width; j-- > 0;) hex(out, d[k + j]);
+          out.push_back(' ');
+        }
+        for (size_t j = d.size(); j-- > k;) hex(out, d[j]);  // the rest, reversed
+      } else {
+        for (size_t k = 0; k < d.size(); ++k) {
+          hex(out, d[k]);
+          if ((k + 1) % width == 0) out.push_back(' ');
+        }
+      }
+      crlf();
+    }
+  }
+  return r;
+}
+
 }  // namespace elfhash::elf

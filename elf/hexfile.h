@@ -1,5 +1,6 @@
-// The text image formats of objcopy -O srec and -O ihex: Motorola S-records and Intel HEX, as binutils
-// 2.40 writes them (bfd/srec.c, bfd/ihex.c). docs/formats.md §13 and §14.
+// The text image formats of objcopy -O srec, -O ihex and -O verilog: Motorola S-records, Intel HEX and
+// Verilog hex, as binutils 2.40 writes them (bfd/srec.c, bfd/ihex.c, bfd/verilog.c). docs/formats.md
+// §13 to §15.
 #pragma once
 
 #include <cstdint>
@@ -36,5 +37,11 @@ struct IhexResult {
   std::string error;
 };
 IhexResult encode_ihex(std::span<const SrecChunk> chunks, uint64_t start);
+
+// Verilog memory dumps (`$readmemh` input): per piece an "@ADDRESS" line (the load address divided by
+// `width`, 8 hex digits, 16 from 2^32 on), then lines of up to 16 bytes grouped in words of `width`
+// bytes (1, 2, 4, 8 or 16), each word in the input's byte order. A piece whose address is not a
+// multiple of `width` is an error (binutils: invalid operation).
+IhexResult encode_verilog(std::span<const SrecChunk> chunks, unsigned width, bool little_endian);
 
 }  // namespace elfhash::elf

@@ -33,6 +33,7 @@ Allocated bytes never move; symbol/string tables are rebuilt as GNU binutils bui
   -O, --output-target binary       write the loadable image instead of ELF
   -O srec [--srec-len N] [--srec-forceS3]   write Motorola S-records (to a named output file)
   -O ihex                                   write Intel HEX records
+  -O verilog [--verilog-data-width N]       write Verilog hex (N = 1, 2, 4, 8, 16 bytes per word)
   --gap-fill BYTE                  (-O binary/srec/ihex) fill the gaps between sections with BYTE
   --change-addresses/--adjust-vma INCR      move every section (and the start address)
   --change-section-address SEC{=,+,-}VAL    set or move a section's address and load address
@@ -79,7 +80,7 @@ int cmd_objcopy(int argc, char** argv) {
     return usage_error("objcopy", "expected IN [OUT]");
   // With ELF output binutils grows the sections themselves (and so rewrites an executable's segments).
   if ((a.has_pad_to || a.image.gap_fill) && a.format == elf::OutputFormat::kElf)
-    return usage_error("objcopy", "--pad-to and --gap-fill are supported with -O binary, srec and ihex only");
+    return usage_error("objcopy", "--pad-to and --gap-fill are supported with -O binary, srec, ihex and verilog only");
   const std::string& path = a.positional[0];
   auto in = MappedFile::open(path);
   if (!in) return report(in.error(), kExitError);
@@ -100,6 +101,7 @@ int cmd_objcopy(int argc, char** argv) {
   job.format = a.format;
   job.fsync = a.fsync;
   job.image = a.image;
+  job.verilog_width = a.verilog_width;
   if (a.format == elf::OutputFormat::kSrec) {
     // binutils writes the output's name into the S0 record; in place, that is its temporary file's
     // random name, which elfhash does not reproduce.
@@ -114,6 +116,7 @@ int cmd_objcopy(int argc, char** argv) {
   auto fin = finish_output(path, job.output, a.format == elf::OutputFormat::kBinary ? "binary"
                          : a.format == elf::OutputFormat::kSrec ? "srec"
                          : a.format == elf::OutputFormat::kIhex ? "ihex"
+                         : a.format == elf::OutputFormat::kVerilog ? "verilog"
                                                                 : target, a, (*in)->stat());
   if (!fin) return report(fin.error(), kExitError);
   return kExitOk;

@@ -236,7 +236,7 @@ constexpr std::string_view kRefused[] = {
     "--reverse-bytes", "--impure", "--pure", "--readonly-text", "--writable-text",
     "--prefix-sections",
     "--file-alignment", "--heap", "--image-base", "--section-alignment", "--stack", "--subsystem",
-    "--binary-architecture", "-B", "--set-section-flags-from", "--verilog-data-width", "--info",
+    "--binary-architecture", "-B", "--set-section-flags-from", "--info",
     "-b", "--byte",
 };
 
@@ -347,6 +347,11 @@ ValueOpt value_option(CopyTool tool, int argc, char** argv, int& i, ParsedCopyAr
   } else if (tool == CopyTool::kObjcopy && m({"--pad-to"})) {
     if (!parse_vma(v, a.image.pad_to)) return fail(fmt::format("bad --pad-to address '{}'", v));
     a.has_pad_to = true;
+  } else if (tool == CopyTool::kObjcopy && m({"--verilog-data-width"})) {
+    uint64_t w = 0;
+    if (!parse_vma(v, w) || (w != 1 && w != 2 && w != 4 && w != 8 && w != 16))
+      return fail("error: verilog data width must be 1, 2, 4, 8 or 16");
+    a.verilog_width = static_cast<unsigned>(w);
   } else if (tool == CopyTool::kObjcopy && m({"--gap-fill"})) {
     uint64_t fill = 0;
     if (!parse_vma(v, fill)) return fail(fmt::format("bad --gap-fill value '{}'", v));
@@ -365,6 +370,8 @@ ValueOpt value_option(CopyTool tool, int argc, char** argv, int& i, ParsedCopyAr
       a.format = elf::OutputFormat::kSrec;
     else if (tool == CopyTool::kObjcopy && v == "ihex")
       a.format = elf::OutputFormat::kIhex;
+    else if (tool == CopyTool::kObjcopy && v == "verilog")
+      a.format = elf::OutputFormat::kVerilog;
     else
       a.targets.push_back(v);
   } else if (tool == CopyTool::kObjcopy && m({"--srec-len"})) {

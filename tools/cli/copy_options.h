@@ -31,6 +31,7 @@ struct ParsedCopyArgs {
   elf::ImageOptions image;      // --gap-fill, --pad-to (-O binary, srec, ihex)
   bool has_pad_to = false;
   elf::SrecOptions srec;        // --srec-len, --srec-forceS3 (-O srec)
+  unsigned verilog_width = 1;   // --verilog-data-width (-O verilog)
 };
 
 enum class CopyTool { kObjcopy, kStrip };

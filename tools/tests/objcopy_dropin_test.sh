@@ -243,6 +243,15 @@ for fx in x86_64-module.o vmlinux.unstripped cross-aarch64-pie; do
     check "$fx objcopy $opts = GNU" srec_same $fx $opts
   done
 done
+for fx in x86_64-module.o vmlinux.unstripped cross-s390x.o cross-powerpc.o; do  # little- and big-endian words
+  for w in 1 2 4 8 16; do check "$fx objcopy -O verilog --verilog-data-width $w = GNU" srec_same $fx -O verilog --verilog-data-width $w; done
+done
+verilog_misaligned() {  # a section at an address that is not a multiple of the width: GNU fails too
+  (cd gs && ! objcopy -O verilog --verilog-data-width 8 "$FX/x86_64-pie" o.v 2>/dev/null) &&
+    (cd es && "$E" objcopy -O verilog --verilog-data-width 8 "$FX/x86_64-pie" o.v 2>../err.txt; [ $? = 2 ]) &&
+    [ ! -e es/o.v ] && grep -q "not a multiple of the data width" err.txt
+}
+check "-O verilog with a misaligned section is an error (GNU: invalid operation), no output" verilog_misaligned
 check "--gap-fill with ELF output (GNU grows the sections) refused, exit 2" \
   refused objcopy "--gap-fill" --gap-fill 0xff -- x86_64-module.o
 for opts in "--adjust-vma 0x123" "--change-section-address .text+4 --change-start 5" \
