@@ -11,18 +11,10 @@
 #include "elf/mapped_file.h"
 #include "elf/ops.h"
 #include "elf/reader.h"
-#include "elf/hexfile.h"
+#include "elf/image.h"
 #include "elf/writer.h"
 
 namespace elfhash::elf {
-
-enum class OutputFormat { kElf, kBinary, kSrec, kIhex, kVerilog };
-
-// --gap-fill and --pad-to of the image formats (binary, srec, ihex).
-struct ImageOptions {
-  std::optional<uint8_t> gap_fill;  // --gap-fill BYTE
-  uint64_t pad_to = 0;              // --pad-to ADDR (0: none)
-};
 
 struct CopyJob {
   std::shared_ptr<MappedFile> input;  // the whole input file
@@ -31,10 +23,8 @@ struct CopyJob {
   std::string output;                 // path; may equal the input path (atomic replace)
   uint32_t mode = 0644;
   OutputFormat format = OutputFormat::kElf;
-  ImageOptions image;  // -O binary/srec/ihex: --gap-fill, --pad-to
-  std::string srec_header;  // -O srec: the name in the S0 record (binutils: the output path as given)
-  SrecOptions srec;
-  unsigned verilog_width = 1;  // -O verilog --verilog-data-width
+  ImageOptions image;   // -O binary/srec/ihex/verilog (elf/image.h)
+  bool binary_input = false;  // -I binary: the input is raw bytes, not ELF (image outputs only)
   bool fsync = false;  // --fsync: the output and its directory entry are durable when run_copy returns
 };
 
@@ -42,16 +32,5 @@ Status run_copy(const CopyJob& job, const CopyOptions& opt);
 // The output bytes in memory (seal, tests).
 Result<std::vector<uint8_t>> copy_to_memory(std::span<const uint8_t> elf_bytes, const std::string& name,
                                             const CopyOptions& opt);
-
-// `-O binary`: the loadable contents of the kept allocated sections, placed by load address
-// relative to the lowest one (GNU objcopy's binary output), gaps zero-filled. A plan of pieces, so
-// a 400 MB vmlinux image is written by copying ranges of the input, never held in memory.
-Result<struct OutputPlan> binary_plan(const class Object& o, const ImageOptions& img);
-// `-O srec` / `-O ihex`: the same sections as S-records or Intel HEX records (elf/hexfile.h), with
-// the entry point as start address.
-Result<struct OutputPlan> srec_plan(const class Object& o, std::string_view header, SrecOptions opt,
-                                    const ImageOptions& img);
-Result<struct OutputPlan> ihex_plan(const class Object& o, const ImageOptions& img);
-Result<struct OutputPlan> verilog_plan(const class Object& o, const ImageOptions& img, unsigned width);
 
 }  // namespace elfhash::elf

@@ -940,6 +940,24 @@ Status check_addresses_kept(const Object& o) {
   return ok_status();
 }
 
+// binutils copy_section --reverse-bytes: the contents of every section it copies (not the tables
+// the writer rebuilds, not groups, whose contents BFD regenerates) reversed N bytes at a time; a
+// section whose size is not a multiple of N is its fatal error.
+Status reverse_section_bytes(Object& o, unsigned n) {
+  for (auto& s : o.sections) {
+    if (s->removed || s->in_index == 0 || s->is_nobits() || s->hdr.type == SHT_GROUP || o.kind(*s).regenerated ||
+        s->contents_changed)
+      continue;
+    if (s->data.size() % n)
+      return obj_error(o, s.get(), fmt::format("cannot reverse bytes: length of section {} must be evenly divisible by {}",
+                                               s->name, n));
+    std::vector<uint8_t> b(s->data.begin(), s->data.end());
+    for (size_t i = 0; i < b.size(); i += n) std::reverse(b.begin() + i, b.begin() + i + n);
+    s->set_contents(std::move(b));
+  }
+  return ok_status();
+}
+
 Status apply(Object& o, const CopyOptions& opt) {
   mark_removed_sections(o, opt);
   EH_TRY(merge_notes(o, opt));
@@ -966,6 +984,7 @@ Status apply(Object& o, const CopyOptions& opt) {
   EH_TRY(apply_add_symbols(o, opt));
   apply_stt_common(o, opt);
   add_section_symbols(o);
+  if (opt.reverse_bytes) EH_TRY(reverse_section_bytes(o, opt.reverse_bytes));
   return ok_status();
 }
 

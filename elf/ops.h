@@ -110,6 +110,7 @@ struct CopyOptions {
   uint64_t change_addresses = 0;    // --change-addresses/--adjust-vma: every other section
   uint64_t change_start = 0;        // --change-start/--adjust-start (and --change-addresses)
   std::optional<uint64_t> set_start;  // --set-start
+  unsigned reverse_bytes = 0;         // --reverse-bytes N: every N bytes of each copied section reversed
 };
 
 // Runs --dump-section requests against the unmodified input (binutils dumps before editing).

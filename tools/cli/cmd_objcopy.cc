@@ -78,38 +78,41 @@ int cmd_objcopy(int argc, char** argv) {
   }
   if (a.positional.empty() || a.positional.size() > 2)
     return usage_error("objcopy", "expected IN [OUT]");
-  // With ELF output binutils grows the sections themselves (and so rewrites an executable's segments).
-  if ((a.has_pad_to || a.image.gap_fill) && a.format == elf::OutputFormat::kElf)
-    return usage_error("objcopy", "--pad-to and --gap-fill are supported with -O binary, srec, ihex and verilog only");
+  // -I binary without -O writes binary (binutils' output target defaults to the input's).
+  if (a.binary_input && a.format == elf::OutputFormat::kElf && a.targets.empty()) a.format = elf::OutputFormat::kBinary;
+  if (std::string e = check_image_args(a); !e.empty()) return usage_error("objcopy", e);
   const std::string& path = a.positional[0];
   auto in = MappedFile::open(path);
   if (!in) return report(in.error(), kExitError);
-  if (elf::is_archive((*in)->bytes())) {
+  if (!a.binary_input && elf::is_archive((*in)->bytes())) {
     const std::string out = a.positional.size() == 2 ? a.positional[1] : path;
     if (auto st = copy_archive_file(*in, out, a); !st) return report(st.error(), kExitError);
     return kExitOk;
   }
-  std::string target;
-  auto image = check_input(*in, a, &target);
-  if (!image) return report(image.error(), kExitError);
   elf::CopyJob job;
   job.input = *in;
-  job.image_size = image->bytes().size();
-  job.parsed = std::move(*image);
+  std::string target = "binary";
+  if (a.binary_input) {
+    job.image_size = (*in)->bytes().size();
+    job.binary_input = true;
+  } else {
+    auto image = check_input(*in, a, &target);
+    if (!image) return report(image.error(), kExitError);
+    job.image_size = image->bytes().size();
+    job.parsed = std::move(*image);
+  }
   job.output = a.positional.size() == 2 ? a.positional[1] : path;
   job.mode = (*in)->mode();
   job.format = a.format;
   job.fsync = a.fsync;
   job.image = a.image;
-  job.verilog_width = a.verilog_width;
   if (a.format == elf::OutputFormat::kSrec) {
     // binutils writes the output's name into the S0 record; in place, that is its temporary file's
     // random name, which elfhash does not reproduce.
     if (a.positional.size() < 2 || a.positional[1] == path)
       return usage_error("objcopy", "-O srec in place is not supported (binutils names its temporary file in the "
                                     "S0 record); give an output file");
-    job.srec_header = a.positional[1];
-    job.srec = a.srec;
+    job.image.srec_header = a.positional[1];
   }
   auto done = elf::run_copy(job, a.copy);
   if (!done) return report(done.error(), kExitError);

@@ -39,6 +39,26 @@ bool parse_u64(std::string_view v, uint64_t& out) {
   return ec == std::errc() && end == v.data() + v.size() && !v.empty();
 }
 
+// C's atoi, which binutils uses for these counts: blanks, a sign, digits; the rest ignored.
+int gnu_atoi(std::string_view v) {
+  size_t i = 0;
+  while (i < v.size() && (v[i] == ' ' || (v[i] >= '\t' && v[i] <= '\r'))) ++i;
+  bool neg = false;
+  if (i < v.size() && (v[i] == '+' || v[i] == '-')) neg = v[i++] == '-';
+  int64_t n = 0;
+  for (; i < v.size() && v[i] >= '0' && v[i] <= '9' && n < (int64_t{1} << 40); ++i) n = n * 10 + (v[i] - '0');
+  n = std::min<int64_t>(n, INT32_MAX);
+  return static_cast<int>(neg ? -n : n);
+}
+
+// -I binary (objcopy): matched before the other -I/-F spellings so that "binary" does not become a
+// target name checked against an ELF input. -F binary names both targets and stays a target.
+bool v_is_binary_input(int argc, char** argv, int i) {
+  const std::string_view a = argv[i];
+  if (a == "-Ibinary" || a == "--input-target=binary") return true;
+  return (a == "-I" || a == "--input-target") && i + 1 < argc && std::string_view(argv[i + 1]) == "binary";
+}
+
 // binutils parse_vma (bfd_scan_vma, base 0): 0x hex, a leading 0 octal, else decimal; nothing after.
 bool parse_vma(std::string_view v, uint64_t& out) {
   if (v.size() > 1 && v[0] == '0' && v[1] != 'x' && v[1] != 'X') {
@@ -232,12 +252,10 @@ std::string parse_add_symbol(const std::string& v, elf::CopyOptions& c) {
 constexpr std::string_view kRefused[] = {
     "--compress-debug-sections", "--extract-symbol",
     "--keep-section-symbols", "--debugging",
-    "--change-leading-char", "--remove-leading-char", "--strip-section-headers", "--interleave", "-i",
-    "--reverse-bytes", "--impure", "--pure", "--readonly-text", "--writable-text",
+    "--change-leading-char", "--remove-leading-char", "--strip-section-headers", "--impure", "--pure", "--readonly-text", "--writable-text",
     "--prefix-sections",
     "--file-alignment", "--heap", "--image-base", "--section-alignment", "--stack", "--subsystem",
     "--binary-architecture", "-B", "--set-section-flags-from", "--info",
-    "-b", "--byte",
 };
 
 // What value_option made of argv[i]: not one of its options, handled, or an error (in `error`).
@@ -309,8 +327,31 @@ ValueOpt value_option(CopyTool tool, int argc, char** argv, int& i, ParsedCopyAr
     a.copy.keep_sections.add(v);
   } else if (m({"--remove-relocations"})) {
     a.copy.remove_relocations.add(v);
+  } else if (tool == CopyTool::kObjcopy && v_is_binary_input(argc, argv, i)) {
+    // -I binary / --input-target=binary: raw bytes in (image outputs only)
+    if (std::string_view(argv[i]) == "-I" || std::string_view(argv[i]) == "--input-target") ++i;
+    a.binary_input = true;
+  } else if (tool == CopyTool::kObjcopy &&
+             (std::string_view(argv[i]) == "--interleave" || std::string_view(argv[i]).starts_with("--interleave="))) {
+    // binutils: an optional argument, attached only ("--interleave 8" leaves 8 as a file name)
+    const std::string_view arg = argv[i];
+    a.image.interleave = arg == "--interleave" ? 4 : gnu_atoi(arg.substr(13));
+    if (a.image.interleave < 1) return fail("interleave must be positive");
   } else if (m({"-I", "--input-target", "-F", "--target"})) {
     a.targets.push_back(v);  // checked against the input (check_targets)
+  } else if (tool == CopyTool::kObjcopy && m({"--reverse-bytes"})) {
+    const int n = gnu_atoi(v);
+    if (n <= 0 || n % 2 != 0) return fail("number of bytes to reverse must be positive and even");
+    a.reverse_bytes = static_cast<unsigned>(n);  // a later value wins (binutils warns)
+  } else if (tool == CopyTool::kObjcopy && m({"-i"})) {
+    a.image.interleave = gnu_atoi(v);
+    if (a.image.interleave < 1) return fail("interleave must be positive");
+  } else if (tool == CopyTool::kObjcopy && m({"-b", "--byte"})) {
+    a.image.copy_byte = gnu_atoi(v);
+    if (a.image.copy_byte < 0) return fail("byte number must be non-negative");
+  } else if (tool == CopyTool::kObjcopy && m({"--interleave-width"})) {
+    a.image.copy_width = gnu_atoi(v);
+    if (a.image.copy_width < 1) return fail("interleave width must be positive");
   } else if (tool == CopyTool::kObjcopy && m({"--set-section-flags"})) {
     auto eq = v.find('=');
     if (eq == std::string::npos || eq == 0) return fail(fmt::format("bad --set-section-flags '{}': expected SECTION=FLAGS", v));
@@ -351,7 +392,7 @@ ValueOpt value_option(CopyTool tool, int argc, char** argv, int& i, ParsedCopyAr
     uint64_t w = 0;
     if (!parse_vma(v, w) || (w != 1 && w != 2 && w != 4 && w != 8 && w != 16))
       return fail("error: verilog data width must be 1, 2, 4, 8 or 16");
-    a.verilog_width = static_cast<unsigned>(w);
+    a.image.verilog_width = static_cast<unsigned>(w);
   } else if (tool == CopyTool::kObjcopy && m({"--gap-fill"})) {
     uint64_t fill = 0;
     if (!parse_vma(v, fill)) return fail(fmt::format("bad --gap-fill value '{}'", v));
@@ -377,7 +418,7 @@ ValueOpt value_option(CopyTool tool, int argc, char** argv, int& i, ParsedCopyAr
   } else if (tool == CopyTool::kObjcopy && m({"--srec-len"})) {
     uint64_t n = 0;
     if (!parse_vma(v, n)) return fail(fmt::format("bad --srec-len '{}'", v));
-    a.srec.record_len = static_cast<unsigned>(std::min<uint64_t>(n, 0xff));
+    a.image.srec.record_len = static_cast<unsigned>(std::min<uint64_t>(n, 0xff));
   } else if (tool == CopyTool::kObjcopy && m({"--change-addresses", "--adjust-vma"})) {
     if (!parse_vma(v, a.copy.change_addresses)) return fail(fmt::format("bad address '{}'", v));
     a.copy.change_start = a.copy.change_addresses;
@@ -435,7 +476,7 @@ bool flag_option(CopyTool tool, std::string_view arg, ParsedCopyArgs& a) {
   } else if (arg == "-p" || arg == "--preserve-dates") {
     a.preserve_dates = true;
   } else if (!strip && arg == "--srec-forceS3") {
-    a.srec.force_s3 = true;
+    a.image.srec.force_s3 = true;
   } else if (!strip && (arg == "--change-warnings" || arg == "--adjust-warnings" || arg == "--no-change-warnings" ||
                         arg == "--no-adjust-warnings")) {
     // binutils only warns (on stderr) about --change-section-* patterns that matched nothing
@@ -470,6 +511,35 @@ bool flag_option(CopyTool tool, std::string_view arg, ParsedCopyArgs& a) {
 }
 
 }  // namespace
+
+std::string check_image_args(ParsedCopyArgs& a) {
+  const elf::ImageOptions& img = a.image;
+  // binutils copy_main's checks, in its order and words.
+  if (img.interleave && img.copy_byte == -1) return "interleave start byte must be set with --byte";
+  if (img.copy_byte >= img.interleave) return "byte number must be less than interleave";
+  if (img.copy_width > img.interleave - img.copy_byte)
+    return "interleave width must be less than or equal to interleave - byte`";
+  const bool elf_out = a.format == elf::OutputFormat::kElf;
+  // With ELF output binutils grows the sections themselves (and so rewrites an executable's segments).
+  if ((a.has_pad_to || img.gap_fill) && elf_out)
+    return "--pad-to and --gap-fill are supported with -O binary, srec, ihex and verilog only";
+  if (a.binary_input && elf_out)
+    return "-I binary with ELF output is not supported (binutils builds a new object file); use -O binary, srec, "
+           "ihex or verilog";
+  if (img.copy_byte >= 0 && !a.binary_input)
+    return "-i/--interleave and -b/--byte are supported with -I binary only (binutils also shrinks an ELF "
+           "file's sections and moves their addresses)";
+  if (a.reverse_bytes && !a.binary_input) {
+    const elf::CopyOptions& c = a.copy;
+    if (c.compress != elf::CopyOptions::Compress::kNone || c.decompress ||
+        c.merge_notes == elf::CopyOptions::MergeNotes::kYes || !c.update_sections.empty())
+      return "--reverse-bytes with --compress/--decompress-debug-sections, -M or --update-section is not supported";
+    a.copy.reverse_bytes = a.reverse_bytes;
+  } else {
+    a.image.reverse_bytes = a.reverse_bytes;
+  }
+  return "";
+}
 
 std::string parse_copy_args(CopyTool tool, int argc, char** argv, ParsedCopyArgs& a) {
   bool only_positional = false;

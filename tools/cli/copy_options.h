@@ -28,16 +28,19 @@ struct ParsedCopyArgs {
   bool preserve_dates = false;  // -p/--preserve-dates
   bool nondeterministic = false;  // -U/--disable-deterministic-archives (archives only)
   std::vector<std::string> targets;  // -I/-O/-F ELF target names: must be the input's own
-  elf::ImageOptions image;      // --gap-fill, --pad-to (-O binary, srec, ihex)
+  elf::ImageOptions image;      // -O binary/srec/ihex/verilog: --gap-fill, --pad-to, --srec-*, -i, ...
   bool has_pad_to = false;
-  elf::SrecOptions srec;        // --srec-len, --srec-forceS3 (-O srec)
-  unsigned verilog_width = 1;   // --verilog-data-width (-O verilog)
+  bool binary_input = false;    // -I binary
+  unsigned reverse_bytes = 0;   // --reverse-bytes N (check_image_args routes it)
 };
 
 enum class CopyTool { kObjcopy, kStrip };
 
 // Returns an error message ("unrecognized option '--x'") or empty on success.
 std::string parse_copy_args(CopyTool tool, int argc, char** argv, ParsedCopyArgs& out);
+// objcopy's checks of the image options once all are parsed (binutils copy_main), and where
+// --reverse-bytes applies (the ELF sections, or the -I binary image). Error message or empty.
+std::string check_image_args(ParsedCopyArgs& a);
 
 // GNU strip's default (strip.c): without a stripping option, -x/-X or -N, strip means --strip-all
 // (so `strip -R .comment` also strips everything).

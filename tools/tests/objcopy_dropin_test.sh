@@ -252,6 +252,26 @@ verilog_misaligned() {  # a section at an address that is not a multiple of the 
     [ ! -e es/o.v ] && grep -q "not a multiple of the data width" err.txt
 }
 check "-O verilog with a misaligned section is an error (GNU: invalid operation), no output" verilog_misaligned
+# -I binary (raw bytes as one .data section at 0) into the image formats, with interleaving and
+# --reverse-bytes: the ROM-splitting shapes of binutils' pr19020 and interleave tests.
+printf '12345678\n' >seq.bin
+printf 'abcdefgh' >abc.bin
+bin_same() {  # bin_same FILE OPTIONS...: as srec_same, on a raw input
+  local f=$PWD/$1; shift; rm -rf gs es && mkdir gs es &&
+    (cd gs && objcopy "$@" "$f" o.out) && (cd es && "$E" objcopy "$@" "$f" o.out) && cmp gs/o.out es/o.out
+}
+for opts in "-I binary -i 4 -b 0 --interleave-width 2" "-O binary -I binary --pad-to=10 --gap-fill=65 --interleave=2 --interleave-width=1 --byte=0" \
+  "-O binary -I binary --pad-to=10 --gap-fill=65 --reverse-bytes=8" "-I binary -O srec" "-I binary -O ihex --gap-fill 1 --pad-to 32" \
+  "-I binary -O verilog -i 3 -b 1 --interleave-width 2" "-I binary -i 3 -b 2"; do
+  f=seq.bin; case $opts in *abc*|*reverse-bytes=8*|*interleave=2*) f=abc.bin ;; esac
+  # shellcheck disable=SC2086
+  check "objcopy $opts = GNU" bin_same $f $opts
+done
+check "--reverse-bytes of an ELF section = GNU" same objcopy x86_64-module.o -j .data --reverse-bytes=4
+check "--reverse-bytes of a section whose size is not a multiple: an error (GNU: fatal)" \
+  refused objcopy "evenly divisible" --reverse-bytes=2 -- x86_64-module.o
+bin_elf_refused() { rm -f e.out; "$E" objcopy -I binary -O elf64-x86-64 seq.bin e.out 2>err.txt; [ $? = 2 ] && [ ! -e e.out ] && grep -q -- "-I binary" err.txt; }
+check "-I binary with ELF output refused, exit 2" bin_elf_refused
 check "--gap-fill with ELF output (GNU grows the sections) refused, exit 2" \
   refused objcopy "--gap-fill" --gap-fill 0xff -- x86_64-module.o
 for opts in "--adjust-vma 0x123" "--change-section-address .text+4 --change-start 5" \
