@@ -15,7 +15,8 @@
 // 30 --add-symbol STR=[STR:]VALUE,FLAGS (4 value bytes, a flags byte), 31 --elf-stt-common
 // (byte % 3), 32 --merge-notes (byte % 3); opcode bytes 0xf0 + k (k mod 3): 0 --change-section-*
 // STR (a context byte: AddressChange bits, 8 value bytes, a byte moving the load address),
-// 1 --change-addresses (8 bytes), 2 --set-start (8 bytes). BYTES is a length byte then that many bytes, given to the
+// 1 --change-addresses (8 bytes), 2 --set-start (8 bytes), 3 an image output too (a flags byte:
+// format, -I binary, --gap-fill, interleave, --reverse-bytes, --srec-forceS3; then its values). BYTES is a length byte then that many bytes, given to the
 // library as a memfd (a regular file) like a user's file.
 // The kernel's command lines (spec §5) are seeds (tools/fuzz.sh). Hook: a new CopyOptions field gets
 // an opcode here.
@@ -84,12 +85,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) return 0;
   Cursor c{data + 1, size - 1};
   CopyOptions opt;
+  OutputFormat image = OutputFormat::kElf;
+  ImageOptions img;
+  bool binary_input = false;
   std::vector<int> fds;
   for (int r = data[0] & 15; r > 0 && c.n; --r) {
     // Opcode bytes 0xf0 and up select the options added after the corpus was first collected, so the
     // checked-in inputs keep their meaning below that.
     const uint8_t b = c.byte();
-    const uint8_t op = b >= 0xf0 ? 33 + (b - 0xf0) % 3 : b % 33;
+    const uint8_t op = b >= 0xf0 ? 33 + (b - 0xf0) % 4 : b % 33;
     switch (op) {
       case 0: opt.remove_sections.add(c.str()); break;
       case 1: opt.only_sections.add(c.str()); break;
@@ -190,12 +194,38 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         opt.set_start = v;
         break;
       }
+      case 36: {  // an image output as well (elf/image.h), with its options
+        const uint8_t f = c.byte();
+        image = static_cast<OutputFormat>(1 + f % 4);
+        binary_input = f & 0x80;
+        if (f & 0x40) img.gap_fill = c.byte();
+        for (int i = 0; i < 3; ++i) img.pad_to |= uint64_t{c.byte()} << (8 * i);
+        if (f & 0x20) {  // interleave, valid as the CLI would accept it
+          img.interleave = 1 + c.byte() % 8;
+          img.copy_byte = c.byte() % img.interleave;
+          img.copy_width = 1 + c.byte() % (img.interleave - img.copy_byte);
+        }
+        if (f & 0x10) img.reverse_bytes = 2 * (1 + c.byte() % 4);
+        img.srec.record_len = c.byte();
+        img.srec.force_s3 = f & 0x08;
+        img.verilog_width = 1u << (c.byte() % 5);
+        img.srec_header = "fuzz.srec";
+        break;
+      }
     }
   }
   // An ar archive (static library) goes through copy_archive, as `strip lib.a` does.
   auto copy = [](std::span<const uint8_t> in, const char* name, const CopyOptions& o) {
     return is_archive(in) ? copy_archive(in, name, o) : copy_to_memory(in, name, o);
   };
+  if (image != OutputFormat::kElf && !is_archive({c.p, c.n})) {
+    // A binary image spans at most the output bound (input + 64 MiB), or up to --pad-to.
+    if (!binary_input) img.reverse_bytes = 0;  // the CLI routes it to the ELF sections then
+    if (!binary_input) img.interleave = 0, img.copy_byte = -1, img.copy_width = 1;
+    auto bytes = image_to_memory({c.p, c.n}, "fuzz", opt, image, img, binary_input);
+    if (bytes.ok() && image == OutputFormat::kBinary && bytes->size() > c.n + (uint64_t{64} << 20) + img.pad_to)
+      __builtin_trap();
+  }
   auto out = copy({c.p, c.n}, "fuzz", opt);
   for (int fd : fds) close(fd);
   if (!out.ok()) return 0;
