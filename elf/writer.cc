@@ -744,6 +744,7 @@ void render_into(const OutputPlan& plan, std::span<const uint8_t> input, uint8_t
   }
   if (plan.size > covered) std::memset(out + covered, 0, plan.size - covered);
   for (const Piece& p : plan.pieces) {  // in plan order: later pieces overwrite earlier ones
+    if (p.size == 0) continue;  // (an empty image's one piece has no bytes at all)
     const uint8_t* src = p.in_off >= 0 ? input.data() + p.in_off : p.bytes.data();
     std::memcpy(out + p.out_off, src, p.size);
   }
