@@ -107,14 +107,18 @@ Result<std::vector<uint8_t>> copy_to_memory(std::span<const uint8_t> elf_bytes, 
 
 Result<std::vector<uint8_t>> image_to_memory(std::span<const uint8_t> bytes, const std::string& name,
                                              const CopyOptions& opt, OutputFormat format, const ImageOptions& img,
-                                             bool binary_input) {
+                                             bool binary_input, uint64_t limit) {
+  auto bounded = [&](ImageInput in) {
+    if (limit) in.limit = std::min(in.limit, limit);
+    return in;
+  };
   if (binary_input) {
-    EH_ASSIGN(auto plan, image_plan(binary_input_image(bytes, name, -1), format, img));
+    EH_ASSIGN(auto plan, image_plan(bounded(binary_input_image(bytes, name, -1)), format, img));
     return render(plan, bytes);
   }
   EH_ASSIGN(auto elf, ElfFile::parse(MappedFile::from_memory(bytes, name)));
   EH_ASSIGN(auto o, load_edited(elf, opt));
-  EH_ASSIGN(auto plan, image_plan(object_image(o), format, img));
+  EH_ASSIGN(auto plan, image_plan(bounded(object_image(o)), format, img));
   return render(plan, bytes);
 }
 

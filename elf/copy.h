@@ -33,8 +33,9 @@ Status run_copy(const CopyJob& job, const CopyOptions& opt);
 Result<std::vector<uint8_t>> copy_to_memory(std::span<const uint8_t> elf_bytes, const std::string& name,
                                             const CopyOptions& opt);
 // The same in an image format (not kElf): from an ELF file, or with `binary_input` from raw bytes.
+// `limit`, when not 0, lowers the output bound (the fuzzer keeps each run small with it).
 Result<std::vector<uint8_t>> image_to_memory(std::span<const uint8_t> bytes, const std::string& name,
                                              const CopyOptions& opt, OutputFormat format, const ImageOptions& img,
-                                             bool binary_input);
+                                             bool binary_input, uint64_t limit = 0);
 
 }  // namespace elfhash::elf

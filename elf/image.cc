@@ -32,12 +32,14 @@ Result<std::vector<Fill>> fills_of(const ImageInput& in, const ImageOptions& opt
     return std::tie(x.lma, x.size, a) < std::tie(y.lma, y.size, b);
   });
   uint64_t total = 0;
-  auto add = [&](size_t i, uint64_t from, uint64_t to) -> Status {
-    if (to - from > in.limit - std::min(total, in.limit))
+  // Gap fills follow the input's addresses, so they are bounded like any output; the padding is
+  // the user's (--pad-to) and only the image's own bounds apply to it.
+  auto add = [&](size_t i, uint64_t from, uint64_t to, bool bounded) -> Status {
+    if (bounded && to - from > in.limit - std::min(total, in.limit))
       return make_error(in.path, kNoOffset,
-                        fmt::format("{} would add {:#x} bytes after section {}, over the output bound of {:#x} "
-                                    "(docs/threat-model.md)",
-                                    opt.gap_fill ? "--gap-fill" : "--pad-to", to - from, in.sections[i].name, in.limit));
+                        fmt::format("--gap-fill would add {:#x} bytes after section {}, over the output bound of "
+                                    "{:#x} (docs/threat-model.md)",
+                                    to - from, in.sections[i].name, in.limit));
     total += to - from;
     fills.push_back({i, to - from});
     return ok_status();
@@ -45,12 +47,12 @@ Result<std::vector<Fill>> fills_of(const ImageInput& in, const ImageOptions& opt
   for (size_t k = 0; opt.gap_fill && k + 1 < order.size(); ++k) {
     const ImageSection& s = in.sections[order[k]];
     const uint64_t start = s.lma + s.size, stop = in.sections[order[k + 1]].lma;
-    if (start < stop && start >= s.lma) EH_TRY(add(order[k], start, stop));
+    if (start < stop && start >= s.lma) EH_TRY(add(order[k], start, stop, true));
   }
   if (!order.empty() && opt.pad_to != 0) {
     const ImageSection& s = in.sections[order.back()];
     const uint64_t end = s.lma + s.size;
-    if (end < opt.pad_to && end >= s.lma) EH_TRY(add(order.back(), end, opt.pad_to));
+    if (end < opt.pad_to && end >= s.lma) EH_TRY(add(order.back(), end, opt.pad_to, false));
   }
   return fills;
 }
