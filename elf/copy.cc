@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "elf/atomic_file.h"
+#include "elf/binary_object.h"
 #include "elf/object.h"
 #include "elf/reader.h"
 #include "elf/reloc.h"
@@ -52,15 +53,25 @@ Result<Object> load_edited(const ElfFile& elf, const CopyOptions& opt) {
 
 namespace {
 
-// objcopy -I binary: the input's bytes are one section; only the image formats are written.
-Status copy_binary_input(const CopyJob& job) {
+// objcopy -I binary: the input's bytes are one section. An image is written from it directly; an
+// ELF file goes through the ordinary copy of the object binutils' binary backend presents.
+Status copy_binary_input(const CopyJob& job, const CopyOptions& opt) {
   const std::span<const uint8_t> bytes = job.input->bytes().first(job.image_size);
-  EH_ASSIGN(auto plan, image_plan(binary_input_image(bytes, job.input->path(), 0), job.format, job.image));
-  return write_plan(plan, *job.input, job.output, job.mode, job.fsync);
+  if (job.format != OutputFormat::kElf) {
+    EH_ASSIGN(auto plan, image_plan(binary_input_image(bytes, job.input->path(), 0), job.format, job.image));
+    return write_plan(plan, *job.input, job.output, job.mode, job.fsync);
+  }
+  EH_ASSIGN(auto object, binary_as_object(bytes, job.input->path(), job.binary_target, job.binary_arch));
+  EH_ASSIGN(auto elf, ElfFile::parse(MappedFile::from_memory(object, job.input->path())));
+  EH_ASSIGN(auto o, load_edited(elf, opt));
+  EH_TRY(check_addresses_kept(o));
+  EH_ASSIGN(auto plan, plan_output(o));
+  EH_TRY(job.input->check_unchanged());
+  return write_plan(plan, *elf.file(), job.output, job.mode, job.fsync);
 }
 
 Status copy_file(const CopyJob& job, const CopyOptions& opt) {
-  if (job.binary_input) return copy_binary_input(job);
+  if (job.binary_input) return copy_binary_input(job, opt);
   std::optional<ElfFile> own;
   if (!job.parsed) {
     EH_ASSIGN(auto e, ElfFile::parse(job.image_size == job.input->bytes().size()

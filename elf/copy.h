@@ -24,7 +24,8 @@ struct CopyJob {
   uint32_t mode = 0644;
   OutputFormat format = OutputFormat::kElf;
   ImageOptions image;   // -O binary/srec/ihex/verilog (elf/image.h)
-  bool binary_input = false;  // -I binary: the input is raw bytes, not ELF (image outputs only)
+  bool binary_input = false;  // -I binary: the input is raw bytes, not ELF
+  std::string binary_target, binary_arch;  // with ELF output: the -O target and -B (elf/binary_object.h)
   bool fsync = false;  // --fsync: the output and its directory entry are durable when run_copy returns
 };
 

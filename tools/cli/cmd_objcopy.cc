@@ -95,6 +95,8 @@ int cmd_objcopy(int argc, char** argv) {
   if (a.binary_input) {
     job.image_size = (*in)->bytes().size();
     job.binary_input = true;
+    if (!a.targets.empty()) job.binary_target = target = a.targets.front();
+    job.binary_arch = a.binary_arch;
   } else {
     auto image = check_input(*in, a, &target);
     if (!image) return report(image.error(), kExitError);

@@ -256,7 +256,7 @@ constexpr std::string_view kRefused[] = {
     "--change-leading-char", "--remove-leading-char", "--strip-section-headers", "--impure", "--pure", "--readonly-text", "--writable-text",
     "--prefix-sections",
     "--file-alignment", "--heap", "--image-base", "--section-alignment", "--stack", "--subsystem",
-    "--binary-architecture", "-B", "--set-section-flags-from", "--info",
+    "--set-section-flags-from", "--info",
 };
 
 // What value_option made of argv[i]: not one of its options, handled, or an error (in `error`).
@@ -340,6 +340,8 @@ ValueOpt value_option(CopyTool tool, int argc, char** argv, int& i, ParsedCopyAr
     if (a.image.interleave < 1) return fail("interleave must be positive");
   } else if (m({"-I", "--input-target", "-F", "--target"})) {
     a.targets.push_back(v);  // checked against the input (check_targets)
+  } else if (tool == CopyTool::kObjcopy && m({"-B", "--binary-architecture"})) {
+    a.binary_arch = v;
   } else if (tool == CopyTool::kObjcopy && m({"--reverse-bytes"})) {
     const int n = gnu_atoi(v);
     if (n <= 0 || n % 2 != 0) return fail("number of bytes to reverse must be positive and even");
@@ -524,9 +526,12 @@ std::string check_image_args(ParsedCopyArgs& a) {
   // With ELF output binutils grows the sections themselves (and so rewrites an executable's segments).
   if ((a.has_pad_to || img.gap_fill) && elf_out)
     return "--pad-to and --gap-fill are supported with -O binary, srec, ihex and verilog only";
-  if (a.binary_input && elf_out)
-    return "-I binary with ELF output is not supported (binutils builds a new object file); use -O binary, srec, "
-           "ihex or verilog";
+  if (!a.binary_arch.empty() && !a.binary_input) return "-B/--binary-architecture is supported with -I binary only";
+  if (a.binary_input && elf_out) {
+    if (a.targets.empty()) return "-I binary with ELF output needs the output target (-O elf64-x86-64, ...)";
+    for (const auto& t : a.targets)
+      if (t != a.targets.front()) return fmt::format("-I binary: two output targets '{}' and '{}'", a.targets.front(), t);
+  }
   if (img.copy_byte >= 0 && !a.binary_input)
     return "-i/--interleave and -b/--byte are supported with -I binary only (binutils also shrinks an ELF "
            "file's sections and moves their addresses)";

@@ -31,6 +31,7 @@ struct ParsedCopyArgs {
   elf::ImageOptions image;      // -O binary/srec/ihex/verilog: --gap-fill, --pad-to, --srec-*, -i, ...
   bool has_pad_to = false;
   bool binary_input = false;    // -I binary
+  std::string binary_arch;      // -B/--binary-architecture (with -I binary)
   unsigned reverse_bytes = 0;   // --reverse-bytes N (check_image_args routes it)
 };
 

@@ -270,8 +270,20 @@ done
 check "--reverse-bytes of an ELF section = GNU" same objcopy x86_64-module.o -j .data --reverse-bytes=4
 check "--reverse-bytes of a section whose size is not a multiple: an error (GNU: fatal)" \
   refused objcopy "evenly divisible" --reverse-bytes=2 -- x86_64-module.o
-bin_elf_refused() { rm -f e.out; "$E" objcopy -I binary -O elf64-x86-64 seq.bin e.out 2>err.txt; [ $? = 2 ] && [ ! -e e.out ] && grep -q -- "-I binary" err.txt; }
-check "-I binary with ELF output refused, exit 2" bin_elf_refused
+# -I binary into an ELF object (embedding a blob): .data plus _binary_<path>_start/_end/_size, then the
+# ordinary edits (the usual recipe renames .data to a read-only .rodata).
+for tg in "-O elf64-x86-64 -B i386:x86-64" "-O elf32-i386 -B i386" "-O elf32-x86-64" "-O elf64-littleaarch64" \
+  "-O elf64-bigaarch64 -B aarch64" "-O elf64-x86-64 --rename-section .data=.rodata,alloc,load,readonly,data,contents" \
+  "-O elf64-x86-64 --strip-all"; do
+  # shellcheck disable=SC2086
+  check "objcopy -I binary $tg = GNU" bin_same seq.bin -I binary $tg
+done
+bin_elf_refused() {  # a target elfhash does not write, and a -B that is not the target's
+  rm -f e.out; "$E" objcopy -I binary -O elf32-littlearm seq.bin e.out 2>err.txt; [ $? = 2 ] && [ ! -e e.out ] &&
+    grep -q "elfhash writes" err.txt && "$E" objcopy -I binary -O elf64-x86-64 -B aarch64 seq.bin e.out 2>err.txt
+  [ $? = 2 ] && [ ! -e e.out ] && grep -q "own architecture" err.txt
+}
+check "-I binary to an ELF target elfhash does not write, or a foreign -B: refused, exit 2" bin_elf_refused
 check "--gap-fill with ELF output (GNU grows the sections) refused, exit 2" \
   refused objcopy "--gap-fill" --gap-fill 0xff -- x86_64-module.o
 for opts in "--adjust-vma 0x123" "--change-section-address .text+4 --change-start 5" \
