@@ -27,6 +27,13 @@ constexpr Target kTargets[] = {
     {"elf32-i386", Class::k32, Endian::kLittle, EM_386, "i386"},
     {"elf64-littleaarch64", Class::k64, Endian::kLittle, EM_AARCH64, "aarch64"},
     {"elf64-bigaarch64", Class::k64, Endian::kBig, EM_AARCH64, "aarch64"},
+    {"elf64-littleriscv", Class::k64, Endian::kLittle, EM_RISCV, "riscv:rv64"},
+    {"elf32-littleriscv", Class::k32, Endian::kLittle, EM_RISCV, "riscv:rv32"},
+    {"elf64-s390", Class::k64, Endian::kBig, EM_S390, "s390:64-bit"},
+    {"elf32-s390", Class::k32, Endian::kBig, EM_S390, "s390:31-bit"},
+    {"elf64-powerpcle", Class::k64, Endian::kLittle, EM_PPC64, "powerpc:common64"},
+    {"elf64-powerpc", Class::k64, Endian::kBig, EM_PPC64, "powerpc:common64"},
+    {"elf32-powerpc", Class::k32, Endian::kBig, EM_PPC, "powerpc:common"},
 };
 
 // bfd/binary.c mangle_name: every character of the path that is not an ASCII letter or digit
@@ -50,7 +57,8 @@ Result<std::vector<uint8_t>> binary_as_object(std::span<const uint8_t> bytes, st
   if (!t)
     return make_error(std::string(name), kNoOffset,
                       fmt::format("-I binary to target '{}': elfhash writes elf64-x86-64, elf32-x86-64, elf32-i386, "
-                                  "elf64-littleaarch64 and elf64-bigaarch64",
+                                  "elf64-littleaarch64, elf64-bigaarch64, elf64/32-littleriscv, elf64/32-s390, "
+                                  "elf64-powerpcle, elf64-powerpc and elf32-powerpc",
                                   target));
   if (!arch.empty() && arch != t->arch)
     return make_error(std::string(name), kNoOffset,

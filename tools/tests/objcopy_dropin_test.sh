@@ -274,7 +274,8 @@ check "--reverse-bytes of a section whose size is not a multiple: an error (GNU:
 # ordinary edits (the usual recipe renames .data to a read-only .rodata).
 for tg in "-O elf64-x86-64 -B i386:x86-64" "-O elf32-i386 -B i386" "-O elf32-x86-64" "-O elf64-littleaarch64" \
   "-O elf64-bigaarch64 -B aarch64" "-O elf64-x86-64 --rename-section .data=.rodata,alloc,load,readonly,data,contents" \
-  "-O elf64-x86-64 --strip-all"; do
+  "-O elf64-x86-64 --strip-all" "-O elf64-littleriscv -B riscv:rv64" "-O elf32-littleriscv" "-O elf64-s390" "-O elf32-s390" \
+  "-O elf64-powerpcle" "-O elf64-powerpc -B powerpc:common64" "-O elf32-powerpc"; do
   # shellcheck disable=SC2086
   check "objcopy -I binary $tg = GNU" bin_same seq.bin -I binary $tg
 done
