@@ -443,6 +443,12 @@ Status Planner::raw_links(OutSection& os) {
   if ((s.hdr.flags & SHF_LINK_ORDER) && s.link) {
     EH_ASSIGN(os.hdr.link, out_index_of(s.link, &s));
   }
+  // BFD writes the raw value whatever the output holds; past the output's last section no reader
+  // accepts the file (elfhash's own included), so that is refused (found by fuzz_objcopy).
+  if (os.hdr.link >= out_.size())
+    return err(&s, fmt::format("{} keeps its input sh_link {} as binutils does for --only-keep-debug's NOBITS "
+                               "sections, past the {} sections of the output",
+                               s.name, os.hdr.link, out_.size()));
   return ok_status();
 }
 
