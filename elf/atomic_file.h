@@ -34,8 +34,9 @@ class AtomicFile {
   Status append(std::span<const uint8_t> data);
   // Appends the spans in order with pwritev (not for stream outputs).
   Status write_spans(std::span<const std::span<const uint8_t>> spans);
-  // Copies `size` bytes from `in_fd` at `in_off` to the output at `out_off` (copy_file_range, with a
-  // pread/pwrite fallback), without pulling the data through user space when the kernel can avoid it.
+  // Copies `size` bytes from `in_fd` at `in_off` to the output at `out_off`: copy_file_range where the
+  // file system shares extents or copies on the server, else pread/pwrite through a 1 MiB buffer
+  // (faster than the kernel's page-by-page splice, elf/atomic_file.cc copy_range_pays).
   Status copy_from(int in_fd, uint64_t in_off, uint64_t out_off, uint64_t size);
   Status truncate(uint64_t size);
   Status commit();  // close + rename over the target (or rewrite it in place: hard links, see above)
@@ -52,9 +53,14 @@ class AtomicFile {
   uint64_t end_ = 0;
   bool committed_ = false;
   bool stream_ = false;
-  bool no_copy_range_ = false, no_sendfile_ = false;  // the kernel refused these for this output
+  bool no_copy_range_ = true;  // copy_file_range does not pay on this file system, or the kernel refused it
+  bool copy_range_checked_ = false;
   std::vector<uint8_t> mem_;  // the output, when stream_
 };
+
+// pwrite(2) of all of `data` at `offset` (errors name `path`). It touches no AtomicFile state, so a
+// second thread may write other offsets of a temp file through it (elf/writer.h EarlyCopy).
+Status pwrite_all(int fd, uint64_t offset, std::span<const uint8_t> data, const std::string& path);
 
 // Writes `data` to `path` atomically.
 Status write_file_atomic(const std::string& path, std::span<const uint8_t> data, uint32_t mode = 0644,

@@ -92,8 +92,10 @@ Status copy_file(const CopyJob& job, const CopyOptions& opt) {
     return write_plan(plan, *view, job.output, mode, job.fsync);  // checks the input is unchanged
   }
   EH_TRY(check_addresses_kept(o));
-  EH_ASSIGN(auto plan, plan_output(o));
-  return write_plan(plan, *view, job.output, mode, job.fsync);
+  // A large file's unchanged bytes go to the output while the rest is planned.
+  std::unique_ptr<EarlyCopy> early = EarlyCopy::create(*view, job.output, mode, job.fsync);
+  EH_ASSIGN(auto plan, plan_output(o, early.get()));
+  return write_plan(plan, *view, job.output, mode, job.fsync, early.get());
 }
 
 }  // namespace

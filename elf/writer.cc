@@ -6,6 +6,8 @@
 #include <cstring>
 #include <memory>
 #include <optional>
+#include <system_error>
+#include <thread>
 #include <unordered_map>
 
 #include "elf/atomic_file.h"
@@ -95,8 +97,8 @@ class SectionIndex {
 
 class Planner {
  public:
-  explicit Planner(Object& o)
-      : o_(o), f_{o.input().cls(), o.input().endian()}, index_(o.input().sections().size()) {}
+  Planner(Object& o, EarlyCopy* early)
+      : o_(o), f_{o.input().cls(), o.input().endian()}, index_(o.input().sections().size()), early_(early) {}
   Result<OutputPlan> run();
 
  private:
@@ -117,6 +119,10 @@ class Planner {
   bool writes_section_contents() const;
   void build_shstrtab();
   Status layout();
+  uint64_t packed_start(std::span<const ProgramHeader> segments) const;
+  uint64_t place_packed(OutSection& os, uint64_t off) const;
+  Result<std::vector<EarlyCopy::Range>> early_ranges();
+  Result<std::optional<std::vector<ProgramHeader>>> kept_program_headers();
   Result<uint64_t> relayout_segments();
   std::vector<LaidOutSection> layout_inputs(std::vector<SectionHeader>* copies);
   Status adopt_bfd_program_headers();
@@ -144,6 +150,7 @@ class Planner {
   bool relayout_ = false;
   uint64_t phoff_ = 0;
   bool wrote_contents_ = false;  // writes_section_contents()
+  EarlyCopy* early_ = nullptr;
 };
 
 bool regenerated(const Object& o, const Section& s) { return o.kind(s).regenerated; }
@@ -557,47 +564,96 @@ Result<uint64_t> Planner::relayout_segments() {
 // a segment removed or re-flagged: elf/segment_layout.h segment_mode), the whole layout is taken
 // (relayout_).
 Status Planner::adopt_bfd_program_headers() {
+  EH_ASSIGN(auto phdrs, kept_program_headers());
+  if (phdrs)
+    o_.segments = std::move(*phdrs);
+  else
+    relayout_ = true;
+  return ok_status();
+}
+
+// The program headers binutils derives when it keeps every allocated section at its input offset,
+// or nullopt when it lays the file out again. Computed on copies of the headers: it changes nothing.
+Result<std::optional<std::vector<ProgramHeader>>> Planner::kept_program_headers() {
   std::vector<SectionHeader> copies;
   std::vector<LaidOutSection> secs = layout_inputs(&copies);
-  if (segment_mode(o_.input(), secs) == SegmentMode::kRewrite) {
-    relayout_ = true;
-    return ok_status();
-  }
+  if (segment_mode(o_.input(), secs) == SegmentMode::kRewrite) return std::optional<std::vector<ProgramHeader>>();
   // Where the layout cannot follow binutils (an allocated section in no PT_LOAD, a load address
   // binutils would adjust, ...), GNU warns or fails and its output would not be the input's layout
   // either, so that is an error too (no real file seen does that: docs/elf-engine.md).
   EH_ASSIGN(auto laid, lay_out_segments(o_.input(), secs, SegmentMode::kCopy));
   bool moved = laid.phoff != o_.header.phoff;
   for (const LaidOutSection& l : secs) moved |= l.in && (l.out->flags & SHF_ALLOC) && l.out->offset != l.in->offset;
-  if (moved)
-    relayout_ = true;
-  else
-    o_.segments = std::move(laid.phdrs);
-  return ok_status();
+  if (moved) return std::optional<std::vector<ProgramHeader>>();
+  return std::optional<std::vector<ProgramHeader>>(std::move(laid.phdrs));
+}
+
+// Where the packed sections begin in a file whose allocated sections keep their offsets: after the
+// headers, the program headers and every segment's and fixed section's bytes.
+uint64_t Planner::packed_start(std::span<const ProgramHeader> segments) const {
+  const FileHeader& h = o_.header;
+  uint64_t end = std::max<uint64_t>(f_.ehdr_size(), h.phoff + uint64_t{h.phnum} * h.phentsize);
+  // PT_NULL slots and empty segments describe no bytes, so the reader leaves their offset
+  // unchecked (elf/reader.cc parse_segments): they must not size the output either.
+  for (const auto& p : segments)
+    if (p.type != PT_NULL && p.filesz != 0) end = std::max(end, p.offset + p.filesz);
+  for (size_t i = 1; i < out_.size(); ++i)
+    if (out_[i].fixed && out_[i].hdr.type != SHT_NOBITS) end = std::max(end, out_[i].hdr.offset + out_[i].hdr.size);
+  return end;  // inside the input: the reader bounded every term
+}
+
+// Puts `os` at the first offset from `off` its alignment allows; returns the offset after it.
+// Each step stays below the output bound (< 2^63, checked by the caller), so nothing wraps.
+uint64_t Planner::place_packed(OutSection& os, uint64_t off) const {
+  os.hdr.addralign = normalized_align(os.hdr.addralign, os.hdr.addr);
+  os.hdr.offset = align_up(off, os.hdr.addralign);
+  return os.hdr.type == SHT_NOBITS ? os.hdr.offset : os.hdr.offset + os.hdr.size;
+}
+
+// The input bytes the output will hold, and where, as far as they are known before the symbol
+// tables are built (EarlyCopy): a linked file's allocated sections in place, and the sections packed
+// after them up to .symtab (whose offsets do not depend on the tables' sizes). Sections whose bytes
+// the writer rewrites (relocations, groups) or an operation replaced are left out; layout() places
+// everything for real later, and write_plan checks the two agree.
+Result<std::vector<EarlyCopy::Range>> Planner::early_ranges() {
+  std::vector<EarlyCopy::Range> ranges;
+  if (o_.segments.empty() || relayout_) return ranges;
+  EH_ASSIGN(auto phdrs, kept_program_headers());
+  if (!phdrs) return ranges;
+  const std::span<const uint8_t> in = o_.input().bytes();
+  uint64_t off = packed_start(*phdrs);
+  for (size_t i = 1; i < out_.size(); ++i) {
+    OutSection os = out_[i];  // a copy: layout() does the real placing
+    if (!os.src || os.deferred) continue;
+    const Section& s = *os.src;
+    if (!os.fixed) {
+      off = place_packed(os, off);
+      if (off > o_.output_limit()) return std::vector<EarlyCopy::Range>();  // layout() will refuse it
+    }
+    const SectionKind kind = o_.kind(s);
+    if (s.is_nobits() || s.data.empty() || s.owned || s.contents_changed || s.in_index == 0 || s.raw_links ||
+        kind.symbol_indices || kind.section_indices || s.data.size() != os.hdr.size ||
+        s.data.data() != in.data() + s.hdr.offset)
+      continue;
+    ranges.push_back(EarlyCopy::Range{s.hdr.offset, os.hdr.offset, os.hdr.size});
+  }
+  std::sort(ranges.begin(), ranges.end(), [](const auto& a, const auto& b) { return a.out_off < b.out_off; });
+  for (size_t i = 1; i < ranges.size(); ++i)
+    if (ranges[i].out_off < ranges[i - 1].out_off + ranges[i - 1].size) return std::vector<EarlyCopy::Range>();
+  return ranges;
 }
 
 Status Planner::layout() {
-  const FileHeader& h = o_.header;
   uint64_t end = f_.ehdr_size();
   if (!relayout_ && !o_.segments.empty()) EH_TRY(adopt_bfd_program_headers());
   if (relayout_) {
     EH_ASSIGN(end, relayout_segments());
   } else if (!o_.segments.empty()) {
-    end = std::max<uint64_t>(end, h.phoff + uint64_t{h.phnum} * h.phentsize);
-    // PT_NULL slots and empty segments describe no bytes, so the reader leaves their offset
-    // unchecked (elf/reader.cc parse_segments): they must not size the output either.
-    for (const auto& p : o_.segments)
-      if (p.type != PT_NULL && p.filesz != 0) end = std::max(end, p.offset + p.filesz);
-    for (size_t i = 1; i < out_.size(); ++i)
-      if (out_[i].fixed && out_[i].hdr.type != SHT_NOBITS) end = std::max(end, out_[i].hdr.offset + out_[i].hdr.size);
+    end = packed_start(o_.segments);
   }
-  uint64_t off = end;  // inside the input: the reader bounded every term
-  // Each step stays below the bound (< 2^63), so align_up and the additions cannot wrap.
+  uint64_t off = end;
   auto place = [&](OutSection& os) -> Status {
-    os.hdr.addralign = normalized_align(os.hdr.addralign, os.hdr.addr);
-    off = align_up(off, os.hdr.addralign);
-    os.hdr.offset = off;
-    if (os.hdr.type != SHT_NOBITS) off += os.hdr.size;
+    off = place_packed(os, off);
     return check_size(&os, off);
   };
   for (size_t i = 1; i < out_.size(); ++i) {
@@ -721,6 +777,10 @@ Result<OutputPlan> Planner::run() {
   order_sections();
   number_sections();
   if (out_.size() < o_.input().sections().size()) EH_TRY(check_dynsym_indices());
+  if (early_) {
+    EH_ASSIGN(auto ranges, early_ranges());
+    early_->begin(std::move(ranges));
+  }
   EH_TRY(build_symbols());
   for (size_t i = 1; i < out_.size(); ++i)
     if (out_[i].src) EH_TRY(resolve_links(out_[i]));
@@ -732,7 +792,7 @@ Result<OutputPlan> Planner::run() {
 
 }  // namespace
 
-Result<OutputPlan> plan_output(Object& o) { return Planner(o).run(); }
+Result<OutputPlan> plan_output(Object& o, EarlyCopy* early) { return Planner(o, early).run(); }
 
 namespace {
 
@@ -779,6 +839,49 @@ bool gather(const OutputPlan& plan, std::span<const uint8_t> input, std::vector<
   return true;
 }
 
+// Every piece not marked in `skip`, in plan order, into an output already truncated to plan.size.
+Status write_pieces(AtomicFile& out, const OutputPlan& plan, const MappedFile& input, const std::vector<bool>* skip) {
+  for (size_t i = 0; i < plan.pieces.size(); ++i) {
+    const Piece& p = plan.pieces[i];
+    if (skip && (*skip)[i]) continue;
+    if (p.in_off >= 0)
+      EH_TRY(out.copy_from(input.fd(), static_cast<uint64_t>(p.in_off), p.out_off, p.size));
+    else
+      EH_TRY(out.write_at(p.out_off, p.bytes));
+  }
+  return ok_status();
+}
+
+// Installs the output once the input is known to be the file it was when opened
+// (MappedFile::check_unchanged).
+Status commit_checked(AtomicFile& out, const MappedFile& input) {
+  stop_point("written");
+  EH_TRY(input.check_unchanged());
+  return out.commit();
+}
+
+// The whole output into `out` (empty) and installed.
+Status write_output(AtomicFile& out, const OutputPlan& plan, const MappedFile& input) {
+  std::vector<std::span<const uint8_t>> spans;
+  if (plan.size <= kSmallOutput && !out.is_stream() && gather(plan, input.bytes(), spans)) {
+    // The pieces straight from the input mapping and the plan's buffers, one pwritev: no copy into
+    // an output buffer first (a module's output is ~100 KB in a few dozen pieces).
+    EH_TRY(out.write_spans(spans));
+    return commit_checked(out, input);
+  }
+  if (plan.size <= kSmallOutput || input.fd() < 0) {
+    // One buffer, one write() (a stripped module is ~100 KB).
+    auto bytes = std::make_unique_for_overwrite<uint8_t[]>(plan.size);
+    render_into(plan, input.bytes(), bytes.get());
+    EH_TRY(out.append({bytes.get(), plan.size}));
+    return commit_checked(out, input);
+  }
+  // Large outputs (vmlinux): let the kernel copy unchanged ranges; holes read back as zeros.
+  EH_TRY(out.truncate(plan.size));
+  EH_TRY(write_pieces(out, plan, input, nullptr));
+  return commit_checked(out, input);
+}
+
 }  // namespace
 
 std::vector<uint8_t> render(const OutputPlan& plan, std::span<const uint8_t> input) {
@@ -788,37 +891,106 @@ std::vector<uint8_t> render(const OutputPlan& plan, std::span<const uint8_t> inp
 }
 
 Status write_plan(const OutputPlan& plan, const MappedFile& input, const std::string& path, uint32_t mode,
-                  bool fsync) {
+                  bool fsync, EarlyCopy* early) {
+  if (early) return early->finish(plan, input);
   EH_ASSIGN(auto out, AtomicFile::create(path, mode, fsync));
-  std::vector<std::span<const uint8_t>> spans;
-  if (plan.size <= kSmallOutput && !out.is_stream() && gather(plan, input.bytes(), spans)) {
-    // The pieces straight from the input mapping and the plan's buffers, one pwritev: no copy into
-    // an output buffer first (a module's output is ~100 KB in a few dozen pieces).
-    EH_TRY(out.write_spans(spans));
-    stop_point("written");
-    EH_TRY(input.check_unchanged());
-    return out.commit();
+  return write_output(out, plan, input);
+}
+
+// ---- EarlyCopy ----
+
+std::unique_ptr<EarlyCopy> EarlyCopy::create(const MappedFile& input, const std::string& path, uint32_t mode,
+                                             bool fsync, uint64_t min_bytes) {
+  if (input.fd() < 0 || input.bytes().size() < min_bytes) return nullptr;
+  auto out = AtomicFile::create(path, mode, fsync);
+  if (!out.ok() || out.value().is_stream()) return nullptr;
+  return std::unique_ptr<EarlyCopy>(new EarlyCopy(std::move(out).value(), input.fd(), min_bytes));
+}
+
+void EarlyCopy::begin(std::vector<Range> ranges) {
+  uint64_t bytes = 0;
+  for (const Range& r : ranges) bytes += r.size;
+  if (!ranges_.empty() || ranges.empty() || bytes < min_bytes_) return;  // one copy per output
+  ranges_ = std::move(ranges);
+  try {
+    thread_ = std::thread([this] { run(); });
+  } catch (const std::system_error&) {
+    ranges_.clear();  // no thread to spare: write_plan writes everything
   }
-  if (plan.size <= kSmallOutput || input.fd() < 0) {
-    // One buffer, one write() (a stripped module is ~100 KB).
-    auto bytes = std::make_unique_for_overwrite<uint8_t[]>(plan.size);
-    render_into(plan, input.bytes(), bytes.get());
-    EH_TRY(out.append({bytes.get(), plan.size}));
-    stop_point("written");
-    EH_TRY(input.check_unchanged());
-    return out.commit();
+}
+
+uint64_t EarlyCopy::copied_bytes() const {
+  uint64_t n = 0;
+  for (const Range& r : ranges_) n += r.size;
+  return n;
+}
+
+EarlyCopy::~EarlyCopy() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void EarlyCopy::run() {
+  for (const Range& r : ranges_) {
+    status_ = out_->copy_from(in_fd_, r.in_off, r.out_off, r.size);
+    if (!status_.ok()) return;
   }
-  // Large outputs (vmlinux): let the kernel copy unchanged ranges; holes read back as zeros.
+}
+
+Status EarlyCopy::finish(const OutputPlan& plan, const MappedFile& input) {
+  AtomicFile& out = *out_;
+  if (!thread_.joinable()) return write_output(out, plan, input);  // nothing was copied early
+  std::optional<std::vector<bool>> done = pieces_covered(plan, ranges_);
+  // The plan's own bytes (tables, headers) go in while the copy still runs: different offsets of
+  // the same file, written with pwrite, which leaves the AtomicFile to the copying thread.
+  Status own = ok_status();
+  for (size_t i = 0; done && own.ok() && i < plan.pieces.size(); ++i) {
+    const Piece& p = plan.pieces[i];
+    if ((*done)[i] || p.in_off >= 0) continue;
+    own = pwrite_all(out.fd(), p.out_off, p.bytes.first(p.size), out.path());
+    (*done)[i] = true;
+  }
+  thread_.join();
+  EH_TRY(status_);  // (ENOSPC, EIO: the plain path would have met them too)
+  EH_TRY(own);
+  if (!done) {
+    EH_TRY(out.truncate(0));  // the guess was wrong: the whole output is written again
+    return write_output(out, plan, input);
+  }
   EH_TRY(out.truncate(plan.size));
-  for (const Piece& p : plan.pieces) {
-    if (p.in_off >= 0)
-      EH_TRY(out.copy_from(input.fd(), static_cast<uint64_t>(p.in_off), p.out_off, p.size));
-    else
-      EH_TRY(out.write_at(p.out_off, p.bytes));
+  EH_TRY(write_pieces(out, plan, input, &*done));
+  return commit_checked(out, input);
+}
+
+std::optional<std::vector<bool>> pieces_covered(const OutputPlan& plan, std::span<const EarlyCopy::Range> ranges) {
+  std::vector<size_t> order;  // non-empty pieces by output offset
+  for (size_t i = 0; i < plan.pieces.size(); ++i)
+    if (plan.pieces[i].size) order.push_back(i);
+  std::sort(order.begin(), order.end(),
+            [&](size_t a, size_t b) { return plan.pieces[a].out_off < plan.pieces[b].out_off; });
+  auto piece = [&](size_t k) -> const Piece& { return plan.pieces[order[k]]; };
+  for (size_t k = 1; k < order.size(); ++k)
+    if (piece(k).out_off < piece(k - 1).out_off + piece(k - 1).size) return std::nullopt;  // overwrites
+  std::vector<bool> done(plan.pieces.size(), false);
+  size_t k = 0;
+  for (const EarlyCopy::Range& r : ranges) {
+    const uint64_t end = r.out_off + r.size;
+    while (k < order.size() && piece(k).out_off + piece(k).size <= r.out_off) ++k;
+    // Every byte of the range must be a byte the plan copies from the same input offset: a hole
+    // (zeros) or a generated piece there means the early copy wrote what the output must not hold.
+    for (uint64_t at = r.out_off; at < end;) {
+      if (k == order.size()) return std::nullopt;
+      const Piece& p = piece(k);
+      // (in + out sums stay below 2^64: every offset is below the output bound, 2^63)
+      if (p.out_off > at || p.in_off < 0 || static_cast<uint64_t>(p.in_off) + r.out_off != p.out_off + r.in_off)
+        return std::nullopt;
+      const uint64_t p_end = p.out_off + p.size;
+      if (p.out_off >= r.out_off && p_end <= end) done[order[k]] = true;
+      if (p_end > end) break;  // continues past the range: written in full later
+      at = p_end;
+      ++k;
+    }
   }
-  stop_point("written");
-  EH_TRY(input.check_unchanged());
-  return out.commit();
+  return done;
 }
 
 }  // namespace elfhash::elf

@@ -12,10 +12,14 @@
 #pragma once
 
 #include <deque>
+#include <memory>
+#include <optional>
 #include <span>
+#include <thread>
 #include <string>
 #include <vector>
 
+#include "elf/atomic_file.h"
 #include "elf/error.h"
 #include "elf/mapped_file.h"
 #include "elf/object.h"
@@ -36,14 +40,62 @@ struct OutputPlan {
   std::deque<std::vector<uint8_t>> buffers;
 };
 
-Result<OutputPlan> plan_output(Object& o);
+// The part of a large output that is the input's bytes, copied into the output's temp file on a
+// background thread while the rest is planned: for a vmlinux the kernel copies ~250 MB of code, data
+// and DWARF while .symtab and .strtab are rebuilt (a third of objcopy_vmlinux's time alone,
+// docs/benchmarks.md). The planner says what to copy as soon as it knows the sections' places, before
+// it builds the symbol tables (plan_output). That is a prediction: write_plan checks every copied
+// byte against the finished plan and writes the whole output again where they disagree, so a wrong
+// guess costs time, never bytes.
+class EarlyCopy {
+ public:
+  // The temp file for `path`; nullptr when the input is too small to be worth a thread or the output
+  // is not a regular file. An error creating the output is left for write_plan to report, after the
+  // errors planning finds (the order a run without the early copy reports them in).
+  static std::unique_ptr<EarlyCopy> create(const MappedFile& input, const std::string& path, uint32_t mode,
+                                           bool fsync, uint64_t min_bytes = kMinBytes);
+  static constexpr uint64_t kMinBytes = 32ull << 20;
+  ~EarlyCopy();  // waits for the copy; the temp file goes unless write_plan committed it
+  EarlyCopy(const EarlyCopy&) = delete;
+  EarlyCopy& operator=(const EarlyCopy&) = delete;
+
+  struct Range {
+    uint64_t in_off = 0, out_off = 0, size = 0;
+  };
+  // Starts copying `ranges` (sorted by output offset, disjoint) when they hold min_bytes or more.
+  void begin(std::vector<Range> ranges);
+  const std::vector<Range>& ranges() const { return ranges_; }  // what begin() started copying
+  uint64_t copied_bytes() const;
+
+ private:
+  EarlyCopy(AtomicFile out, int in_fd, uint64_t min_bytes) : out_(std::move(out)), in_fd_(in_fd), min_bytes_(min_bytes) {}
+  void run();
+  Status finish(const OutputPlan& plan, const MappedFile& input);
+  friend Status write_plan(const OutputPlan&, const MappedFile&, const std::string&, uint32_t, bool, EarlyCopy*);
+  std::optional<AtomicFile> out_;
+  int in_fd_ = -1;
+  uint64_t min_bytes_ = 0;
+  std::vector<Range> ranges_;
+  Status status_ = ok_status();
+  std::thread thread_;
+};
+
+// Plans the output of `o`. With `early`, starts it copying the input's bytes that keep their place
+// (EarlyCopy) before building the symbol tables.
+Result<OutputPlan> plan_output(Object& o, EarlyCopy* early = nullptr);
+
+// Which pieces of `plan` the ranges already hold (the same input bytes at the same output offsets),
+// or nullopt when some range holds a byte the plan does not put there (or the pieces overlap).
+std::optional<std::vector<bool>> pieces_covered(const OutputPlan& plan, std::span<const EarlyCopy::Range> ranges);
+
 // The output bytes in memory (tests, fuzzers, small files).
 std::vector<uint8_t> render(const OutputPlan& plan, std::span<const uint8_t> input);
 // Writes the output atomically to `path` with permissions `mode`.
 // Writes the plan to `path` atomically (elf/atomic_file.h). Before the output replaces anything, the
 // input is checked to be the file it was when opened (MappedFile::check_unchanged): a change during the
 // run is an error and nothing is installed.
+// With `early`, the output is the temp file it started (its copied pieces are not written again).
 Status write_plan(const OutputPlan& plan, const MappedFile& input, const std::string& path, uint32_t mode,
-                  bool fsync = false);
+                  bool fsync = false, EarlyCopy* early = nullptr);
 
 }  // namespace elfhash::elf
