@@ -876,7 +876,8 @@ Status write_output(AtomicFile& out, const OutputPlan& plan, const MappedFile& i
     EH_TRY(out.append({bytes.get(), plan.size}));
     return commit_checked(out, input);
   }
-  // Large outputs (vmlinux): let the kernel copy unchanged ranges; holes read back as zeros.
+  // Large outputs (vmlinux): unchanged ranges copied from the input fd (AtomicFile::copy_from picks
+  // copy_file_range or a buffer); holes read back as zeros.
   EH_TRY(out.truncate(plan.size));
   EH_TRY(write_pieces(out, plan, input, nullptr));
   return commit_checked(out, input);
