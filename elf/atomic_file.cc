@@ -231,6 +231,23 @@ Status AtomicFile::write_at(uint64_t offset, std::span<const uint8_t> data) {
 
 Status AtomicFile::append(std::span<const uint8_t> data) { return write_at(end_, data); }
 
+Status AtomicFile::zero_range(uint64_t offset, uint64_t size) {
+  if (stream_ || offset >= end_) return ok_status();  // (nothing written there: it reads as zeros)
+  size = std::min(size, end_ - offset);
+  // A hole where the file system can punch one (ext4, XFS, btrfs, tmpfs), else written zeros.
+  if (fallocate(fd_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(offset),
+                static_cast<off_t>(size)) == 0)
+    return ok_status();
+  if (errno != EOPNOTSUPP && errno != ENOSYS) return sys_error(path_, "fallocate");
+  static const uint8_t kZeros[64 << 10] = {};
+  for (uint64_t done = 0; done < size;) {
+    const uint64_t n = std::min<uint64_t>(size - done, sizeof kZeros);
+    EH_TRY(pwrite_all(fd_, offset + done, {kZeros, n}, path_));
+    done += n;
+  }
+  return ok_status();
+}
+
 Status AtomicFile::write_spans(std::span<const std::span<const uint8_t>> spans) {
   if (stream_) {
     for (const auto& sp : spans) EH_TRY(append(sp));

@@ -39,6 +39,9 @@ class AtomicFile {
   // (faster than the kernel's page-by-page splice, elf/atomic_file.cc copy_range_pays).
   Status copy_from(int in_fd, uint64_t in_off, uint64_t out_off, uint64_t size);
   Status truncate(uint64_t size);
+  // Makes [offset, offset + size) read as zeros again, within what was written (a wrong early copy,
+  // elf/writer.h EarlyCopy).
+  Status zero_range(uint64_t offset, uint64_t size);
   Status commit();  // close + rename over the target (or rewrite it in place: hard links, see above)
 
  private:

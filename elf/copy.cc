@@ -81,19 +81,24 @@ Status copy_file(const CopyJob& job, const CopyOptions& opt) {
   }
   const ElfFile& elf = job.parsed ? *job.parsed : *own;
   const std::shared_ptr<MappedFile>& view = elf.file();
-  EH_ASSIGN(auto o, load_edited(elf, opt));
   // Like GNU objcopy, executables and shared objects come out executable wherever they are readable,
   // -O binary images included (binutils copies the input's mode and BFD makes EXEC_P/DYNAMIC
   // outputs executable).
   uint32_t mode = job.mode;
-  if (o.header.type == ET_EXEC || o.header.type == ET_DYN) mode |= (mode & 0444) >> 2;
+  if (elf.header().type == ET_EXEC || elf.header().type == ET_DYN) mode |= (mode & 0444) >> 2;
+  // A large linked file's allocated sections go to the output while the edit is loaded, the rest of
+  // its unchanged bytes while it is planned (EarlyCopy; --only-keep-debug empties those sections).
+  std::unique_ptr<EarlyCopy> early;
+  if (job.format == OutputFormat::kElf && opt.strip != StripMode::kNonDebug) {
+    early = EarlyCopy::create(*view, job.output, mode, job.fsync);
+    if (early) early->add(in_place_ranges(elf));
+  }
+  EH_ASSIGN(auto o, load_edited(elf, opt));
   if (job.format != OutputFormat::kElf) {
     EH_ASSIGN(auto plan, image_plan(object_image(o), job.format, job.image));
     return write_plan(plan, *view, job.output, mode, job.fsync);  // checks the input is unchanged
   }
   EH_TRY(check_addresses_kept(o));
-  // A large file's unchanged bytes go to the output while the rest is planned.
-  std::unique_ptr<EarlyCopy> early = EarlyCopy::create(*view, job.output, mode, job.fsync);
   EH_ASSIGN(auto plan, plan_output(o, early.get()));
   return write_plan(plan, *view, job.output, mode, job.fsync, early.get());
 }

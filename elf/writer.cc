@@ -779,7 +779,7 @@ Result<OutputPlan> Planner::run() {
   if (out_.size() < o_.input().sections().size()) EH_TRY(check_dynsym_indices());
   if (early_) {
     EH_ASSIGN(auto ranges, early_ranges());
-    early_->begin(std::move(ranges));
+    early_->add(ranges);
   }
   EH_TRY(build_symbols());
   for (size_t i = 1; i < out_.size(); ++i)
@@ -900,6 +900,19 @@ Status write_plan(const OutputPlan& plan, const MappedFile& input, const std::st
 
 // ---- EarlyCopy ----
 
+std::vector<EarlyCopy::Range> in_place_ranges(const ElfFile& elf) {
+  std::vector<EarlyCopy::Range> ranges;
+  if (elf.segments().empty()) return ranges;
+  const uint64_t file_size = elf.file()->bytes().size();
+  for (const SectionHeader& h : elf.sections()) {
+    if (!(h.flags & SHF_ALLOC) || h.type == SHT_NOBITS || h.size == 0) continue;
+    if (h.offset > file_size || h.size > file_size - h.offset) continue;  // (parse() refused these already)
+    ranges.push_back(EarlyCopy::Range{h.offset, h.offset, h.size});
+  }
+  std::sort(ranges.begin(), ranges.end(), [](const auto& a, const auto& b) { return a.out_off < b.out_off; });
+  return ranges;  // (overlapping ones are dropped by EarlyCopy::add)
+}
+
 std::unique_ptr<EarlyCopy> EarlyCopy::create(const MappedFile& input, const std::string& path, uint32_t mode,
                                              bool fsync, uint64_t min_bytes) {
   if (input.fd() < 0 || input.bytes().size() < min_bytes) return nullptr;
@@ -908,61 +921,129 @@ std::unique_ptr<EarlyCopy> EarlyCopy::create(const MappedFile& input, const std:
   return std::unique_ptr<EarlyCopy>(new EarlyCopy(std::move(out).value(), input.fd(), min_bytes));
 }
 
-void EarlyCopy::begin(std::vector<Range> ranges) {
-  uint64_t bytes = 0;
-  for (const Range& r : ranges) bytes += r.size;
-  if (!ranges_.empty() || ranges.empty() || bytes < min_bytes_) return;  // one copy per output
-  ranges_ = std::move(ranges);
+void EarlyCopy::add(std::span<const Range> ranges) {
+  bool start = false;
+  {
+    std::lock_guard lock(mu_);
+    if (closed_) return;
+    for (const Range& r : ranges) {
+      if (r.size == 0) continue;
+      const uint64_t end = r.out_off + r.size;  // (offsets and sizes are below the 2^63 output bound)
+      auto next = taken_.lower_bound(r.out_off);
+      if (next != taken_.end() && next->first < end) continue;                     // overlaps a later one
+      if (next != taken_.begin() && std::prev(next)->second > r.out_off) continue;  // or an earlier one
+      taken_.emplace(r.out_off, end);
+      queue_.push_back(r);
+      queued_bytes_ += r.size;
+    }
+    start = !thread_.joinable() && queued_bytes_ >= min_bytes_ && !queue_.empty();
+  }
+  more_.notify_one();
+  if (!start) return;
   try {
     thread_ = std::thread([this] { run(); });
   } catch (const std::system_error&) {
-    ranges_.clear();  // no thread to spare: write_plan writes everything
+    std::lock_guard lock(mu_);  // no thread to spare: write_plan writes everything
+    closed_ = true;
+    queue_.clear();
   }
 }
 
+std::vector<EarlyCopy::Range> EarlyCopy::ranges() const {
+  std::lock_guard lock(mu_);
+  std::vector<Range> sorted = queue_;
+  std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.out_off < b.out_off; });
+  return sorted;
+}
+
 uint64_t EarlyCopy::copied_bytes() const {
-  uint64_t n = 0;
-  for (const Range& r : ranges_) n += r.size;
-  return n;
+  std::lock_guard lock(mu_);
+  return queued_bytes_;
+}
+
+void EarlyCopy::stop(bool drain) {
+  {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+    if (!drain) {
+      queue_.resize(next_);
+      queued_bytes_ = 0;
+      for (const Range& r : queue_) queued_bytes_ += r.size;
+    }
+  }
+  more_.notify_one();
 }
 
 EarlyCopy::~EarlyCopy() {
+  stop(/*drain=*/false);  // an error ended the run: what was not copied yet is not needed
   if (thread_.joinable()) thread_.join();
 }
 
 void EarlyCopy::run() {
-  for (const Range& r : ranges_) {
-    status_ = out_->copy_from(in_fd_, r.in_off, r.out_off, r.size);
-    if (!status_.ok()) return;
+  for (;;) {
+    Range r;
+    {
+      std::unique_lock lock(mu_);
+      more_.wait(lock, [&] { return next_ < queue_.size() || closed_; });
+      if (next_ == queue_.size()) return;
+      r = queue_[next_++];
+    }
+    Status st = out_->copy_from(in_fd_, r.in_off, r.out_off, r.size);
+    if (!st.ok()) {
+      std::lock_guard lock(mu_);
+      status_ = std::move(st);
+      return;
+    }
   }
 }
+
+namespace {
+
+// Whether [off, off + size) meets one of `sorted` (by output offset, disjoint).
+bool meets(std::span<const EarlyCopy::Range> sorted, uint64_t off, uint64_t size) {
+  auto it = std::upper_bound(sorted.begin(), sorted.end(), off,
+                             [](uint64_t v, const EarlyCopy::Range& r) { return v < r.out_off; });
+  if (it != sorted.end() && it->out_off < off + size) return true;
+  return it != sorted.begin() && std::prev(it)->out_off + std::prev(it)->size > off;
+}
+
+}  // namespace
 
 Status EarlyCopy::finish(const OutputPlan& plan, const MappedFile& input) {
   AtomicFile& out = *out_;
   if (!thread_.joinable()) return write_output(out, plan, input);  // nothing was copied early
-  std::optional<std::vector<bool>> done = pieces_covered(plan, ranges_);
-  // The plan's own bytes (tables, headers) go in while the copy still runs: different offsets of
-  // the same file, written with pwrite, which leaves the AtomicFile to the copying thread.
+  stop(/*drain=*/true);  // the thread copies what is queued, then ends
+  const std::vector<Range> ranges = this->ranges();
+  std::optional<Coverage> cov = pieces_covered(plan, ranges);
+  std::vector<Range> wrong;
+  for (size_t j = 0; cov && j < ranges.size(); ++j)
+    if (!cov->range_ok[j]) wrong.push_back(ranges[j]);
+  // The plan's own bytes (tables, headers) go in while the copy still runs, where no wrong range is
+  // being copied: different offsets of the same file, written with pwrite, which leaves the
+  // AtomicFile to the copying thread.
   Status own = ok_status();
-  for (size_t i = 0; done && own.ok() && i < plan.pieces.size(); ++i) {
+  for (size_t i = 0; cov && own.ok() && i < plan.pieces.size(); ++i) {
     const Piece& p = plan.pieces[i];
-    if ((*done)[i] || p.in_off >= 0) continue;
+    if (cov->done[i] || p.in_off >= 0 || meets(wrong, p.out_off, p.size)) continue;
     own = pwrite_all(out.fd(), p.out_off, p.bytes.first(p.size), out.path());
-    (*done)[i] = true;
+    cov->done[i] = true;
   }
   thread_.join();
   EH_TRY(status_);  // (ENOSPC, EIO: the plain path would have met them too)
   EH_TRY(own);
-  if (!done) {
-    EH_TRY(out.truncate(0));  // the guess was wrong: the whole output is written again
+  if (!cov) {
+    EH_TRY(out.truncate(0));  // no range can be trusted: the whole output is written again
     return write_output(out, plan, input);
   }
   EH_TRY(out.truncate(plan.size));
-  EH_TRY(write_pieces(out, plan, input, &*done));
+  // A wrong range is cleared (the plan may have a hole there) and every piece meeting it rewritten.
+  for (const Range& r : wrong)
+    if (r.out_off < plan.size) EH_TRY(out.zero_range(r.out_off, std::min(r.size, plan.size - r.out_off)));
+  EH_TRY(write_pieces(out, plan, input, &cov->done));
   return commit_checked(out, input);
 }
 
-std::optional<std::vector<bool>> pieces_covered(const OutputPlan& plan, std::span<const EarlyCopy::Range> ranges) {
+std::optional<Coverage> pieces_covered(const OutputPlan& plan, std::span<const EarlyCopy::Range> ranges) {
   std::vector<size_t> order;  // non-empty pieces by output offset
   for (size_t i = 0; i < plan.pieces.size(); ++i)
     if (plan.pieces[i].size) order.push_back(i);
@@ -971,27 +1052,37 @@ std::optional<std::vector<bool>> pieces_covered(const OutputPlan& plan, std::spa
   auto piece = [&](size_t k) -> const Piece& { return plan.pieces[order[k]]; };
   for (size_t k = 1; k < order.size(); ++k)
     if (piece(k).out_off < piece(k - 1).out_off + piece(k - 1).size) return std::nullopt;  // overwrites
-  std::vector<bool> done(plan.pieces.size(), false);
+  Coverage cov{std::vector<bool>(plan.pieces.size(), false), std::vector<bool>(ranges.size(), false)};
+  std::vector<size_t> inside;
   size_t k = 0;
-  for (const EarlyCopy::Range& r : ranges) {
+  for (size_t j = 0; j < ranges.size(); ++j) {
+    const EarlyCopy::Range& r = ranges[j];
     const uint64_t end = r.out_off + r.size;
     while (k < order.size() && piece(k).out_off + piece(k).size <= r.out_off) ++k;
     // Every byte of the range must be a byte the plan copies from the same input offset: a hole
     // (zeros) or a generated piece there means the early copy wrote what the output must not hold.
-    for (uint64_t at = r.out_off; at < end;) {
-      if (k == order.size()) return std::nullopt;
-      const Piece& p = piece(k);
+    bool ok = true;
+    inside.clear();
+    for (size_t m = k, at = r.out_off; at < end; ++m) {
+      if (m == order.size()) {
+        ok = false;
+        break;
+      }
+      const Piece& p = piece(m);
       // (in + out sums stay below 2^64: every offset is below the output bound, 2^63)
-      if (p.out_off > at || p.in_off < 0 || static_cast<uint64_t>(p.in_off) + r.out_off != p.out_off + r.in_off)
-        return std::nullopt;
+      if (p.out_off > at || p.in_off < 0 || static_cast<uint64_t>(p.in_off) + r.out_off != p.out_off + r.in_off) {
+        ok = false;
+        break;
+      }
       const uint64_t p_end = p.out_off + p.size;
-      if (p.out_off >= r.out_off && p_end <= end) done[order[k]] = true;
-      if (p_end > end) break;  // continues past the range: written in full later
-      at = p_end;
-      ++k;
+      if (p.out_off >= r.out_off && p_end <= end) inside.push_back(order[m]);
+      at = p_end;  // (a piece running past the range is written in full later)
     }
+    cov.range_ok[j] = ok;
+    if (ok)
+      for (size_t i : inside) cov.done[i] = true;
   }
-  return done;
+  return cov;
 }
 
 }  // namespace elfhash::elf

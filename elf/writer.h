@@ -11,8 +11,11 @@
 // binutils builds them, which makes the output independent of the input's table layout.
 #pragma once
 
+#include <condition_variable>
 #include <deque>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <thread>
@@ -23,6 +26,7 @@
 #include "elf/error.h"
 #include "elf/mapped_file.h"
 #include "elf/object.h"
+#include "elf/reader.h"
 
 namespace elfhash::elf {
 
@@ -43,10 +47,11 @@ struct OutputPlan {
 // The part of a large output that is the input's bytes, copied into the output's temp file on a
 // background thread while the rest is planned: for a vmlinux the kernel copies ~250 MB of code, data
 // and DWARF while .symtab and .strtab are rebuilt (a third of objcopy_vmlinux's time alone,
-// docs/benchmarks.md). The planner says what to copy as soon as it knows the sections' places, before
-// it builds the symbol tables (plan_output). That is a prediction: write_plan checks every copied
-// byte against the finished plan and writes the whole output again where they disagree, so a wrong
-// guess costs time, never bytes.
+// docs/benchmarks.md). Ranges come in two batches: the allocated sections of a linked file, known from
+// the section headers before the edit is even loaded (in_place_ranges), then what the planner knows
+// once it has numbered the sections (plan_output). Both are predictions: write_plan checks every range
+// against the finished plan, and a range that holds any byte the plan does not put there is zeroed
+// and its pieces written again, so a wrong guess costs time, never bytes.
 class EarlyCopy {
  public:
   // The temp file for `path`; nullptr when the input is too small to be worth a thread or the output
@@ -55,38 +60,57 @@ class EarlyCopy {
   static std::unique_ptr<EarlyCopy> create(const MappedFile& input, const std::string& path, uint32_t mode,
                                            bool fsync, uint64_t min_bytes = kMinBytes);
   static constexpr uint64_t kMinBytes = 32ull << 20;
-  ~EarlyCopy();  // waits for the copy; the temp file goes unless write_plan committed it
+  ~EarlyCopy();  // stops the copy; the temp file goes unless write_plan committed it
   EarlyCopy(const EarlyCopy&) = delete;
   EarlyCopy& operator=(const EarlyCopy&) = delete;
 
   struct Range {
     uint64_t in_off = 0, out_off = 0, size = 0;
   };
-  // Starts copying `ranges` (sorted by output offset, disjoint) when they hold min_bytes or more.
-  void begin(std::vector<Range> ranges);
-  const std::vector<Range>& ranges() const { return ranges_; }  // what begin() started copying
-  uint64_t copied_bytes() const;
+  // Queues `ranges` for the copying thread, in order; a range overlapping one queued before (in the
+  // output) is dropped. The thread starts once the queue holds min_bytes.
+  void add(std::span<const Range> ranges);
+  std::vector<Range> ranges() const;  // what is queued, by output offset
+  uint64_t copied_bytes() const;      // their total size (all of it copied once write_plan ran)
 
  private:
   EarlyCopy(AtomicFile out, int in_fd, uint64_t min_bytes) : out_(std::move(out)), in_fd_(in_fd), min_bytes_(min_bytes) {}
   void run();
+  void stop(bool drain);  // no more ranges; with !drain, those not started are dropped
   Status finish(const OutputPlan& plan, const MappedFile& input);
   friend Status write_plan(const OutputPlan&, const MappedFile&, const std::string&, uint32_t, bool, EarlyCopy*);
   std::optional<AtomicFile> out_;
   int in_fd_ = -1;
   uint64_t min_bytes_ = 0;
-  std::vector<Range> ranges_;
+  mutable std::mutex mu_;
+  std::condition_variable more_;
+  std::vector<Range> queue_;                // in copy order; queue_[next_..] not started yet
+  std::map<uint64_t, uint64_t> taken_;      // output begin -> end of every queued range
+  size_t next_ = 0;
+  uint64_t queued_bytes_ = 0;
+  bool closed_ = false;
   Status status_ = ok_status();
   std::thread thread_;
 };
+
+// The ranges of a linked file (one with program headers) that are its allocated sections: binutils
+// keeps every one at its offset (layout rules above) unless the edit removes, changes or re-lays it out,
+// which only the plan knows. Bounded by the file's size.
+std::vector<EarlyCopy::Range> in_place_ranges(const ElfFile& elf);
 
 // Plans the output of `o`. With `early`, starts it copying the input's bytes that keep their place
 // (EarlyCopy) before building the symbol tables.
 Result<OutputPlan> plan_output(Object& o, EarlyCopy* early = nullptr);
 
-// Which pieces of `plan` the ranges already hold (the same input bytes at the same output offsets),
-// or nullopt when some range holds a byte the plan does not put there (or the pieces overlap).
-std::optional<std::vector<bool>> pieces_covered(const OutputPlan& plan, std::span<const EarlyCopy::Range> ranges);
+// What copied ranges (sorted by output offset, disjoint) hold of `plan`: a range is right when each of
+// its bytes is a byte the plan copies from the same input offset, and a piece is done when it lies
+// within a right range. nullopt when the plan's pieces overlap (later ones overwrite earlier ones, so
+// no copied range can be trusted).
+struct Coverage {
+  std::vector<bool> done;      // by plan piece
+  std::vector<bool> range_ok;  // by range
+};
+std::optional<Coverage> pieces_covered(const OutputPlan& plan, std::span<const EarlyCopy::Range> ranges);
 
 // The output bytes in memory (tests, fuzzers, small files).
 std::vector<uint8_t> render(const OutputPlan& plan, std::span<const uint8_t> input);
