@@ -41,7 +41,8 @@ GNU strip for kernel modules. Files are processed in parallel.
   --fsync                       make each output and its directory entry durable before exiting
 )";
 
-std::optional<Error> strip_one(const std::string& path, const std::string& out, const ParsedCopyArgs& a) {
+std::optional<Error> strip_one(const std::string& path, const std::string& out, const ParsedCopyArgs& a,
+                               bool background_close) {
   auto in = MappedFile::open(path);
   if (!in) return in.error();
   if (elf::is_archive((*in)->bytes())) {
@@ -58,9 +59,10 @@ std::optional<Error> strip_one(const std::string& path, const std::string& out, 
   job.output = out;
   job.mode = (*in)->mode();
   job.fsync = a.fsync;
-  // Replaced: its last close frees the old file. One file (kbuild's one process per module) gains
-  // nothing from a thread.
-  if (out == path && a.positional.size() > 1) (*in)->close_in_background();
+  // Replaced: its last close frees the old file, on a closing thread when there are several jobs
+  // (elf/mapped_file.h close_later). One file (kbuild's one process per module) gains nothing from a
+  // thread, and -j1 asks for none: the hand-over costs more CPU than the close it moves.
+  if (out == path && background_close) (*in)->close_in_background();
   auto done = elf::run_copy(job, a.copy);
   if (!done) return done.error();
   auto fin = finish_output(path, out, target, a, (*in)->stat());
@@ -101,7 +103,7 @@ int cmd_strip(int argc, char** argv) {
   merkle::parallel_for<merkle::NoState>(n, threads, [&](merkle::NoState&, size_t k) {
     const size_t i = order[k];
     const std::string& f = a.positional[i];
-    errors[i] = strip_one(f, a.output.empty() ? f : a.output, a);
+    errors[i] = strip_one(f, a.output.empty() ? f : a.output, a, threads > 1);
   });
   wait_background_closes();
   int rc = kExitOk;
