@@ -3,7 +3,9 @@
 # measure LABEL PREP CMD...   runs PREP (untimed) then CMD, RUNS times, and records the medians of
 #   wall time, CPU time (user + sys, the figure to trust on a loaded machine) and peak RSS (GNU
 #   time's %M: the largest resident set of the command or any child; for a process that maps its
-#   input this includes the input pages it touched).
+#   input this includes the input pages it touched). Wall and CPU are read to the millisecond
+#   (_timed: bash's EPOCHREALTIME and `times`; GNU time prints only hundredths), and include GNU
+#   time's own start, about 1 ms, alike for every contender.
 # peak_anon LABEL CMD...       runs CMD RUNS times, sampling /proc/PID/status every few ms, and records
 #   the median of the peak RssAnon: memory the process allocated itself, i.e. RSS beyond its mapped
 #   input (and beyond shared libraries). Sampling can miss a short-lived spike; allocations that
@@ -18,19 +20,41 @@
 RUNS=${RUNS:-5}
 declare -A MED_T MED_CPU MED_RSS MED_ANON
 _tmp=${TMPDIR:-/tmp}/elfhash-bench-time.$$
+# _children_cpu VAR: sets VAR to an expression (for bc) of the user + sys seconds of this shell's
+# waited-for children so far. Bash `times`, read without forking: it must run in this shell (in a
+# subshell, as $(...) makes, it counts that subshell's children only), and a helper process run
+# between two readings would be counted in the second.
+_children_cpu() {
+  local _l _u _s
+  times > "$_tmp.times"
+  { read -r _l; read -r _u _s; } < "$_tmp.times"  # children: "XmS.SSSs YmS.SSSs", user and sys
+  _u=${_u%s} _s=${_s%s}
+  printf -v "$1" '(%s*60+%s)+(%s*60+%s)' "${_u%%m*}" "${_u#*m}" "${_s%%m*}" "${_s#*m}"
+}
+# _timed CMD: runs the quoted command line CMD under GNU time (for the peak RSS); sets _T_WALL and
+# _T_CPU (seconds, to the millisecond) and _T_RSS (KiB). Non-zero if CMD failed.
+_timed() {
+  local c0 c1 w0 w1 rc=0
+  _children_cpu c0
+  w0=$EPOCHREALTIME
+  eval "/usr/bin/time -o \"\$_tmp\" -f '%M' $1" >/dev/null 2>&1 || rc=1
+  w1=$EPOCHREALTIME
+  _children_cpu c1
+  _T_WALL=$(echo "$w1 - $w0" | bc -l)
+  _T_CPU=$(echo "$c1 - ($c0)" | bc -l)
+  _T_RSS=$(tail -1 "$_tmp")
+  return $rc
+}
 _median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 measure() {
   local label=$1 prep=$2; shift 2
-  local ts=() cs=() rs=() i e u s m
+  local ts=() cs=() rs=() i
   for ((i = 0; i < RUNS; i++)); do
     eval "$prep"
-    /usr/bin/time -o "$_tmp" -f '%e %U %S %M' "$@" >/dev/null 2>&1 || { echo "  $label: command failed" >&2; return 1; }
-    read -r e u s m < <(tail -1 "$_tmp")
-    ts+=("$e")
-    cs+=("$(echo "$u + $s" | bc -l)")
-    rs+=("$m")
+    _timed "$(printf '%q ' "$@")" || { echo "  $label: command failed" >&2; return 1; }
+    ts+=("$_T_WALL") cs+=("$_T_CPU") rs+=("$_T_RSS")
   done
-  rm -f "$_tmp"
+  rm -f "$_tmp" "$_tmp.times"
   MED_T[$label]=$(printf '%s\n' "${ts[@]}" | _median)
   MED_CPU[$label]=$(printf '%s\n' "${cs[@]}" | _median)
   MED_RSS[$label]=$(printf '%s\n' "${rs[@]}" | _median)
@@ -63,18 +87,16 @@ _print_med() {
 }
 run_contenders() {
   local -A ts cs rs
-  local r i label e u s m
+  local r i label
   for ((r = 0; r < RUNS; r++)); do
     for i in "${!C_LABELS[@]}"; do
       label=${C_LABELS[i]}
       eval "${C_PREPS[i]}"
-      eval "/usr/bin/time -o \"\$_tmp\" -f '%e %U %S %M' ${C_CMDS[i]}" >/dev/null 2>&1 ||
-        { echo "  $label: command failed" >&2; return 1; }
-      read -r e u s m < <(tail -1 "$_tmp")
-      ts[$label]+="$e " cs[$label]+="$(echo "$u + $s" | bc -l) " rs[$label]+="$m "
+      _timed "${C_CMDS[i]}" || { echo "  $label: command failed" >&2; return 1; }
+      ts[$label]+="$_T_WALL " cs[$label]+="$_T_CPU " rs[$label]+="$_T_RSS "
     done
   done
-  rm -f "$_tmp"
+  rm -f "$_tmp" "$_tmp.times"
   for label in "${C_LABELS[@]}"; do
     MED_T[$label]=$(printf '%s\n' ${ts[$label]} | _median)
     MED_CPU[$label]=$(printf '%s\n' ${cs[$label]} | _median)
@@ -105,8 +127,18 @@ needs() {
   local t
   for t; do command -v "$t" >/dev/null || { echo "$(basename "$0"): needs $t (tools/setup.sh installs it)" >&2; exit 2; }; done
 }
-# fs_note DIR: the file system type of DIR, as `stat -f` names it (ext2/ext3 = ext4 too), and its mount options.
-fs_note() { echo "$(stat -f -c %T "$1") ($(findmnt -n -o FSTYPE,OPTIONS --target "$1" 2>/dev/null | awk 'NR == 1 {print $1, $2}'))"; }
+# fs_note DIR: the file system type of DIR, as `stat -f` names it (ext2/ext3 = ext4 too), and its mount
+# options; for ext4 also whether it has a journal. Without one, ext4 skips the inodes freed in the last
+# minute when it allocates one (fs/ext4/ialloc.c recently_deleted), so every file a run creates costs
+# more after many deletions: create-heavy contenders slow down run to run there (docs/benchmarks.md).
+fs_note() {
+  local src journal=""
+  src=$(findmnt -n -o SOURCE --target "$1" 2>/dev/null | head -1)
+  if [ -r "/sys/fs/ext4/${src##*/}/journal_task" ]; then
+    [ "$(cat "/sys/fs/ext4/${src##*/}/journal_task")" = "<none>" ] && journal=", no journal" || journal=", journal"
+  fi
+  echo "$(stat -f -c %T "$1") ($(findmnt -n -o FSTYPE,OPTIONS --target "$1" 2>/dev/null | awk 'NR == 1 {print $1, $2}')$journal)"
+}
 # module_copies W [ELFHASH]: copies the -dbg modules ($MODS) to W/pristine, lists the paths of their
 # working copy W/m in W/list, sets FRESH (the untimed prep that recreates W/m from W/pristine and
 # writes it back) and, given ELFHASH, makes W/stripped (what `strip --strip-debug` of all gives: the
