@@ -25,6 +25,11 @@ constexpr uint32_t kShndxThreshold = 0xfefe;  // binutils: (SHN_LORESERVE - 2) &
 constexpr uint32_t kPnXnum = 0xffff;
 constexpr uint64_t kSmallOutput = 64ull << 20;
 
+// Early-copy ranges in output order (what EarlyCopy::ranges and pieces_covered work in).
+void sort_by_output(std::vector<EarlyCopy::Range>& ranges) {
+  std::sort(ranges.begin(), ranges.end(), [](const auto& a, const auto& b) { return a.out_off < b.out_off; });
+}
+
 uint64_t align_up(uint64_t v, uint64_t a) {
   if (a <= 1) return v;
   a &= ~a + 1;  // lowest set bit, as binutils does for non-power-of-two alignments
@@ -637,7 +642,7 @@ Result<std::vector<EarlyCopy::Range>> Planner::early_ranges() {
       continue;
     ranges.push_back(EarlyCopy::Range{s.hdr.offset, os.hdr.offset, os.hdr.size});
   }
-  std::sort(ranges.begin(), ranges.end(), [](const auto& a, const auto& b) { return a.out_off < b.out_off; });
+  sort_by_output(ranges);
   for (size_t i = 1; i < ranges.size(); ++i)
     if (ranges[i].out_off < ranges[i - 1].out_off + ranges[i - 1].size) return std::vector<EarlyCopy::Range>();
   return ranges;
@@ -909,7 +914,7 @@ std::vector<EarlyCopy::Range> in_place_ranges(const ElfFile& elf) {
     if (h.offset > file_size || h.size > file_size - h.offset) continue;  // (parse() refused these already)
     ranges.push_back(EarlyCopy::Range{h.offset, h.offset, h.size});
   }
-  std::sort(ranges.begin(), ranges.end(), [](const auto& a, const auto& b) { return a.out_off < b.out_off; });
+  sort_by_output(ranges);
   return ranges;  // (overlapping ones are dropped by EarlyCopy::add)
 }
 
@@ -920,6 +925,16 @@ std::unique_ptr<EarlyCopy> EarlyCopy::create(const MappedFile& input, const std:
   if (!out.ok() || out.value().is_stream()) return nullptr;
   return std::unique_ptr<EarlyCopy>(new EarlyCopy(std::move(out).value(), input.fd(), min_bytes));
 }
+
+namespace {
+
+uint64_t total_size(std::span<const EarlyCopy::Range> ranges) {
+  uint64_t n = 0;
+  for (const EarlyCopy::Range& r : ranges) n += r.size;
+  return n;
+}
+
+}  // namespace
 
 void EarlyCopy::add(std::span<const Range> ranges) {
   bool start = false;
@@ -934,9 +949,8 @@ void EarlyCopy::add(std::span<const Range> ranges) {
       if (next != taken_.begin() && std::prev(next)->second > r.out_off) continue;  // or an earlier one
       taken_.emplace(r.out_off, end);
       queue_.push_back(r);
-      queued_bytes_ += r.size;
     }
-    start = !thread_.joinable() && queued_bytes_ >= min_bytes_ && !queue_.empty();
+    start = !thread_.joinable() && !queue_.empty() && total_size(queue_) >= min_bytes_;
   }
   more_.notify_one();
   if (!start) return;
@@ -952,24 +966,20 @@ void EarlyCopy::add(std::span<const Range> ranges) {
 std::vector<EarlyCopy::Range> EarlyCopy::ranges() const {
   std::lock_guard lock(mu_);
   std::vector<Range> sorted = queue_;
-  std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.out_off < b.out_off; });
+  sort_by_output(sorted);
   return sorted;
 }
 
 uint64_t EarlyCopy::copied_bytes() const {
   std::lock_guard lock(mu_);
-  return queued_bytes_;
+  return total_size(queue_);
 }
 
 void EarlyCopy::stop(bool drain) {
   {
     std::lock_guard lock(mu_);
     closed_ = true;
-    if (!drain) {
-      queue_.resize(next_);
-      queued_bytes_ = 0;
-      for (const Range& r : queue_) queued_bytes_ += r.size;
-    }
+    if (!drain) queue_.resize(next_);
   }
   more_.notify_one();
 }

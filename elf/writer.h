@@ -87,7 +87,6 @@ class EarlyCopy {
   std::vector<Range> queue_;                // in copy order; queue_[next_..] not started yet
   std::map<uint64_t, uint64_t> taken_;      // output begin -> end of every queued range
   size_t next_ = 0;
-  uint64_t queued_bytes_ = 0;
   bool closed_ = false;
   Status status_ = ok_status();
   std::thread thread_;

@@ -34,9 +34,13 @@ OutputPlan plan_of(uint64_t size, std::vector<Piece> pieces) {
   return plan;
 }
 
+// header (generated) | kept in place | hole | a section packed 0x400 bytes earlier than its input
+OutputPlan header_kept_packed() {
+  return plan_of(0x1000, {{0, 64, -1, {}}, {64, 36, 64, {}}, {0x200, 0x100, 0x600, {}}});
+}
+
 TEST(PiecesCovered, RangesOfInputPiecesAtTheirOffsetsAreDone) {
-  // header (generated) | kept in place | hole | a section packed 0x400 bytes earlier than its input
-  OutputPlan plan = plan_of(0x1000, {{0, 64, -1, {}}, {64, 36, 64, {}}, {0x200, 0x100, 0x600, {}}});
+  OutputPlan plan = header_kept_packed();
   auto cov = pieces_covered(plan, std::vector<Range>{{64, 64, 36}, {0x600, 0x200, 0x100}});
   ASSERT_TRUE(cov);
   EXPECT_EQ(cov->done, (std::vector<bool>{false, true, true}));
@@ -52,7 +56,7 @@ TEST(PiecesCovered, APieceLongerThanTheRangeIsWrittenAgain) {
 }
 
 TEST(PiecesCovered, RangesTheOutputDoesNotHoldAreWrong) {
-  OutputPlan plan = plan_of(0x1000, {{0, 64, -1, {}}, {64, 36, 64, {}}, {0x200, 0x100, 0x600, {}}});
+  OutputPlan plan = header_kept_packed();
   auto wrong = [&](Range r) {
     auto cov = pieces_covered(plan, std::vector<Range>{r});
     return cov && cov->range_ok == std::vector<bool>{false} && cov->done == std::vector<bool>(3, false);
@@ -65,7 +69,7 @@ TEST(PiecesCovered, RangesTheOutputDoesNotHoldAreWrong) {
 
 TEST(PiecesCovered, AWrongRangeLeavesTheOthersDone) {
   // The piece at 64 lies in a right range; the one at 0x200 in a range that runs into a hole.
-  OutputPlan plan = plan_of(0x1000, {{0, 64, -1, {}}, {64, 36, 64, {}}, {0x200, 0x100, 0x600, {}}});
+  OutputPlan plan = header_kept_packed();
   auto cov = pieces_covered(plan, std::vector<Range>{{64, 64, 36}, {0x600, 0x200, 0x180}});
   ASSERT_TRUE(cov);
   EXPECT_EQ(cov->done, (std::vector<bool>{false, true, false}));
